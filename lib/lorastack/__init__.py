@@ -1,0 +1,1 @@
+"""Lorastack: the shared library of the LoRaWAN network server cluster."""
