@@ -1,0 +1,1 @@
+"""Pure LoRaWAN protocol code: frames, crypto, MAC commands, regions. No I/O."""
