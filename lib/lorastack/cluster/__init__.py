@@ -1,0 +1,1 @@
+"""Cluster plumbing: roles, peers and cluster-key authentication between services."""

@@ -1,0 +1,1 @@
+"""gRPC plumbing: server interceptors, error status, credentials."""
