@@ -27,9 +27,9 @@ def _proto_files() -> list[str]:
 
 
 def _include_dirs() -> list[str]:
-    import google.api
+    from google.api import annotations_pb2
 
-    googleapis = Path(google.api.__file__).resolve().parents[2]
+    googleapis = Path(annotations_pb2.__file__).resolve().parents[2]
     wellknown = Path(grpc_tools.__file__).resolve().parent / "_proto"
     return [str(PROTO_DIR), str(googleapis), str(wellknown)]
 
@@ -38,7 +38,9 @@ def generate(out: Path) -> None:
     """Run protoc on every file under proto/ into ``out``."""
     args = ["protoc", *(f"-I{d}" for d in _include_dirs())]
     args += [f"--python_out={out}", f"--grpc_python_out={out}"]
-    args += [f"--mypy_out={out}", f"--mypy_grpc_out={out}"]
+    bindir = Path(sys.executable).parent
+    args += [f"--plugin=protoc-gen-mypy={bindir / 'protoc-gen-mypy'}", f"--mypy_out={out}"]
+    args += [f"--plugin=protoc-gen-mypy_grpc={bindir / 'protoc-gen-mypy_grpc'}", f"--mypy_grpc_out={out}"]
     args += _proto_files()
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")
