@@ -1,0 +1,221 @@
+"""The event bus: a JetStream stream of recent events, core NATS publishes, filtered subscriptions.
+
+Publishing is a core NATS publish onto a subject the stream captures, so the data path
+never waits for a JetStream acknowledgement; see design.md section 5.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+
+import nats
+import structlog
+from google.protobuf import any_pb2
+from google.protobuf.message import Message
+from nats.aio.client import Client
+from nats.js import api
+from nats.js.errors import NotFoundError
+from prometheus_client import REGISTRY, CollectorRegistry
+
+from .definitions import EventDefinition
+from .identifiers import EntityRef, validate_id
+from .metrics import EventMetrics, metrics_for
+from .record import Authentication, EventRecord, encode, new_unique_id
+from .subjects import SubjectScheme
+from .subscriber import EventSubscription
+
+__all__ = ["EventBus", "StreamSettings"]
+
+_log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSettings:
+    """How much history the stream keeps; whichever limit hits first drops the oldest events."""
+
+    max_age_seconds: float = 24 * 3600.0
+    max_msgs: int = 1_000_000
+    max_bytes: int = 1 << 30
+    memory: bool = False
+    replicas: int = 1
+
+
+class EventBus:
+    """Publishes events and opens subscriptions on one stream under one subject prefix."""
+
+    def __init__(
+        self,
+        nats_client: Client | str,
+        *,
+        stream: str = "LORASTACK_EVENTS",
+        subject_prefix: str = "lorastack.events",
+        origin: str | None = None,
+        tenant_id: str = "default",
+        settings: StreamSettings | None = None,
+        registry: CollectorRegistry = REGISTRY,
+    ) -> None:
+        self._url = nats_client if isinstance(nats_client, str) else None
+        self._nc = None if isinstance(nats_client, str) else nats_client
+        self.stream = stream
+        self.scheme = SubjectScheme(subject_prefix)
+        self.origin = origin if origin is not None else socket.gethostname()
+        self.tenant_id = validate_id(tenant_id, "tenant id")
+        self.settings = settings or StreamSettings()
+        self.metrics: EventMetrics = metrics_for(registry)
+
+    @property
+    def client(self) -> Client:
+        if self._nc is None:
+            raise RuntimeError("event bus not started")
+        return self._nc
+
+    async def start(self) -> None:
+        """Connect when given a URL, then create or update the stream."""
+        if self._nc is None:
+            assert self._url is not None
+            self._nc = await nats.connect(self._url, name=f"lorastack-events@{self.origin}")
+        await self.ensure_stream()
+
+    async def close(self) -> None:
+        """Close the connection if the bus opened it; a borrowed client stays open."""
+        if self._url is not None and self._nc is not None:
+            await self._nc.drain()
+            self._nc = None
+
+    async def __aenter__(self) -> EventBus:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def ensure_stream(self) -> api.StreamInfo:
+        """Create the stream, or bring an existing one's limits to the settings."""
+        config = api.StreamConfig(
+            name=self.stream,
+            subjects=[self.scheme.stream_subject],
+            retention=api.RetentionPolicy.LIMITS,
+            discard=api.DiscardPolicy.OLD,
+            max_age=self.settings.max_age_seconds,
+            max_msgs=self.settings.max_msgs,
+            max_bytes=self.settings.max_bytes,
+            storage=api.StorageType.MEMORY if self.settings.memory else api.StorageType.FILE,
+            num_replicas=self.settings.replicas,
+        )
+        jsm = self.client.jsm()
+        try:
+            await jsm.stream_info(self.stream)
+        except NotFoundError:
+            return await jsm.add_stream(config)
+        return await jsm.update_stream(config)
+
+    async def delete_stream(self) -> None:
+        """Remove the stream and its history (tests and tear-down)."""
+        await self.client.jsm().delete_stream(self.stream)
+
+    async def publish(
+        self,
+        definition: EventDefinition,
+        *,
+        identifiers: Sequence[EntityRef],
+        data: Message | None = None,
+        correlation_ids: Sequence[str] = (),
+        context: Mapping[str, bytes] | None = None,
+        tenant_id: str | None = None,
+        authentication: Authentication | None = None,
+        remote_ip: str = "",
+        user_agent: str = "",
+    ) -> EventRecord | None:
+        """Publish one event; never raises, a failure is logged and counted.
+
+        Returns the record as published, or None when publishing failed.
+        """
+        try:
+            record = self._record(
+                definition,
+                identifiers=identifiers,
+                data=data,
+                correlation_ids=correlation_ids,
+                context=context or {},
+                tenant_id=tenant_id or self.tenant_id,
+                authentication=authentication,
+                remote_ip=remote_ip,
+                user_agent=user_agent,
+            )
+            payload = encode(record)
+            for subject in self.scheme.subjects(record.tenant_id, record.identifiers, record.name):
+                await self.client.publish(subject, payload)
+        except Exception as exc:
+            self.metrics.publish_errors.labels(definition.name).inc()
+            _log.warning("event publish failed", event_name=definition.name, error=repr(exc))
+            return None
+        self.metrics.published.labels(definition.name).inc()
+        return record
+
+    def _record(
+        self,
+        definition: EventDefinition,
+        *,
+        identifiers: Sequence[EntityRef],
+        data: Message | None,
+        correlation_ids: Sequence[str],
+        context: Mapping[str, bytes],
+        tenant_id: str,
+        authentication: Authentication | None,
+        remote_ip: str,
+        user_agent: str,
+    ) -> EventRecord:
+        if not identifiers:
+            raise ValueError("an event needs at least one identifier")
+        packed = None
+        if data is not None:
+            packed = any_pb2.Any()
+            packed.Pack(data)
+        return EventRecord(
+            name=definition.name,
+            time=datetime.now(UTC),
+            identifiers=tuple(identifiers),
+            unique_id=new_unique_id(),
+            origin=self.origin,
+            tenant_id=tenant_id,
+            data=packed,
+            correlation_ids=tuple(correlation_ids),
+            context=dict(context),
+            visibility=definition.visibility,
+            authentication=authentication,
+            remote_ip=remote_ip,
+            user_agent=user_agent,
+        )
+
+    def subscribe(
+        self,
+        identifiers: Sequence[EntityRef] = (),
+        names: Sequence[str] = (),
+        *,
+        tail: int | None = None,
+        after: datetime | None = None,
+        tenant_id: str | None = None,
+    ) -> EventSubscription:
+        """Events about any of ``identifiers`` whose name matches any of ``names``.
+
+        ``tail`` replays up to that many stored events per filter subject first, ``after``
+        those since that time; with neither, only new events. Use as ``async with`` (or
+        iterate and call ``aclose()``) so the server-side consumers are removed.
+        """
+        tenant = tenant_id or self.tenant_id
+        return EventSubscription(
+            self.client,
+            stream=self.stream,
+            scheme=self.scheme,
+            filters=self.scheme.filters(tenant, identifiers, names),
+            names=names,
+            tail=tail,
+            after=after,
+            metrics=self.metrics,
+        )

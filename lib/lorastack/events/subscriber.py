@@ -1,0 +1,167 @@
+"""A filtered event subscription: ephemeral JetStream push consumers, one per filter subject.
+
+NATS 2.9 has no multi-filter consumers, so each filter gets its own consumer; all deliver
+to one inbox and an event that reached several of them is passed on once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+
+import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.js import api
+
+from .metrics import EventMetrics
+from .record import DecodeError, EventRecord, decode
+from .subjects import SubjectScheme, compile_name_patterns
+
+__all__ = ["EventSubscription"]
+
+_log = structlog.get_logger(__name__)
+
+# Copies of one event arrive close together, so a short memory of IDs suffices.
+_SEEN_CAPACITY = 8192
+# Lets the server drop a consumer whose subscriber vanished without cleaning up.
+_INACTIVE_THRESHOLD_SECONDS = 60.0
+
+
+class EventSubscription:
+    """Async iterator of :class:`EventRecord`; also an async context manager."""
+
+    def __init__(
+        self,
+        nc: Client,
+        *,
+        stream: str,
+        scheme: SubjectScheme,
+        filters: Sequence[str],
+        names: Sequence[str],
+        tail: int | None,
+        after: datetime | None,
+        metrics: EventMetrics,
+    ) -> None:
+        if tail is not None and tail < 0:
+            raise ValueError("tail must not be negative")
+        self._nc = nc
+        self._stream = stream
+        self._scheme = scheme
+        self.filters = tuple(filters)
+        self._accepts = compile_name_patterns(names)
+        self._tail = tail
+        self._after = after
+        self._metrics = metrics
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._sub: Subscription | None = None
+        self._consumers: list[str] = []
+        self._closed = False
+        self._start_lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Create the consumers; events published after this returns will be delivered."""
+        async with self._start_lock:
+            if self._sub is not None or self._closed:
+                return
+            inbox = self._nc.new_inbox()
+            self._sub = await self._nc.subscribe(f"{inbox}.*")
+            try:
+                jsm = self._nc.jsm()
+                for index, subject in enumerate(self.filters):
+                    info = await jsm.add_consumer(self._stream, self._config(subject, inbox, index))
+                    assert info.name is not None
+                    self._consumers.append(info.name)
+            except BaseException:
+                await self.aclose()
+                raise
+
+    def _config(self, subject: str, inbox: str, index: int) -> api.ConsumerConfig:
+        policy = api.DeliverPolicy.NEW
+        if self._after is not None:
+            policy = api.DeliverPolicy.BY_START_TIME
+        elif self._tail:
+            policy = api.DeliverPolicy.ALL
+        return api.ConsumerConfig(
+            deliver_subject=f"{inbox}.{index}",
+            deliver_policy=policy,
+            opt_start_time=self._after,
+            ack_policy=api.AckPolicy.NONE,
+            filter_subject=subject,
+            replay_policy=api.ReplayPolicy.INSTANT,
+            inactive_threshold=_INACTIVE_THRESHOLD_SECONDS,
+            mem_storage=True,
+            num_replicas=1,
+        )
+
+    async def aclose(self) -> None:
+        """Unsubscribe and delete the consumers; safe to call more than once."""
+        self._closed = True
+        sub, self._sub = self._sub, None
+        consumers, self._consumers = self._consumers, []
+        if sub is not None:
+            try:
+                await sub.unsubscribe()
+            except Exception as exc:  # the connection may already be gone
+                _log.debug("event unsubscribe failed", error=repr(exc))
+        for name in consumers:
+            try:
+                await self._nc.jsm().delete_consumer(self._stream, name)
+            except Exception as exc:  # the inactive threshold removes it anyway
+                _log.debug("event consumer delete failed", consumer=name, error=repr(exc))
+
+    async def __aenter__(self) -> EventSubscription:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> EventSubscription:
+        return self
+
+    async def __anext__(self) -> EventRecord:
+        await self.start()
+        while True:
+            sub = self._sub
+            if sub is None:
+                raise StopAsyncIteration
+            try:
+                msg = await sub.next_msg(timeout=None)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                # aclose() from another task cancels this wait: that is the end, not an error.
+                if self._closed and task is not None and not task.cancelling():
+                    raise StopAsyncIteration from None
+                raise
+            record = self._accept(msg)
+            if record is not None:
+                return record
+
+    def _accept(self, msg: Msg) -> EventRecord | None:
+        if not self._in_tail(msg):
+            return None
+        try:
+            record = decode(msg.data)
+        except DecodeError as exc:
+            self._metrics.decode_errors.inc()
+            _log.warning("undecodable event", subject=msg.subject, error=str(exc))
+            return None
+        if record.unique_id in self._seen or not self._accepts(record.name):
+            return None
+        self._seen[record.unique_id] = None
+        if len(self._seen) > _SEEN_CAPACITY:
+            self._seen.popitem(last=False)
+        return record
+
+    def _in_tail(self, msg: Msg) -> bool:
+        """With a tail, skip stored events older than the last ``tail`` of their filter."""
+        if not self._tail or not msg.reply:
+            return True
+        return msg.metadata.num_pending < self._tail
