@@ -20,9 +20,12 @@ import structlog
 from aiohttp import web
 
 from lorastack.cluster.peers import Peers, dial_address
+from lorastack.cluster.roles import services_of_role
 from lorastack.config import ServiceConfig
 from lorastack.health import HealthChecks
+from lorastack.httpapi import RestGateway
 from lorastack.metrics import CONTENT_TYPE, Metrics
+from lorastack.rpc import protos
 from lorastack.rpc.interceptor import CallInterceptor
 
 __all__ = ["Component"]
@@ -62,12 +65,24 @@ class Component:
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
         self._stopped = asyncio.Event()
         self._up = self.metrics.gauge("up", "1 while the process serves")
+        self._served: set[str] = set()
 
     # Registration -------------------------------------------------------
 
-    def add_servicer(self, register: Callable[[Any, grpc.aio.Server], None], servicer: Any) -> None:
-        """Register a servicer with its generated ``add_XServicer_to_server`` function."""
+    def add_service(self, full_name: str, servicer: Any) -> None:
+        """Serve the gRPC service ``full_name`` (e.g. ``ttn.lorawan.v3.Js``) with ``servicer``."""
+        short = full_name.rpartition(".")[2]
+        register = getattr(protos.grpc_module(full_name), f"add_{short}Servicer_to_server")
         register(servicer, self.grpc_server)
+        self._served.add(full_name)
+
+    def _serve_remaining(self) -> None:
+        """Services of the role without logic yet answer UNIMPLEMENTED, with details."""
+        for full_name in services_of_role(self.role):
+            if full_name not in self._served:
+                short = full_name.rpartition(".")[2]
+                base = getattr(protos.grpc_module(full_name), f"{short}Servicer")
+                self.add_service(full_name, base())
 
     def on_start(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run ``hook`` after the servers listen (in registration order)."""
@@ -111,6 +126,8 @@ class Component:
     # Lifecycle ----------------------------------------------------------
 
     async def start(self) -> None:
+        self._serve_remaining()
+        RestGateway(channel_for_service=self.peers.channel_for_service).add_routes(self.http_app)
         self.grpc_port = self.grpc_server.add_insecure_port(self.config.grpc_address)
         if self.grpc_port == 0:
             raise OSError(f"cannot listen for gRPC on {self.config.grpc_address}")

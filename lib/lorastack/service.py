@@ -1,0 +1,78 @@
+"""What every ``python -m <server>`` entry point does: config, logging, connections, run."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import nats
+import structlog
+import uvloop
+from nats.aio.client import Client as NATS
+from redis.asyncio import Redis
+
+from lorastack import logging as lslogging
+from lorastack.component import Component
+from lorastack.config import ConfigError, ServiceConfig, load
+from lorastack.storage import redis as lsredis
+
+__all__ = ["connect_nats", "connect_redis", "main"]
+
+C = TypeVar("C", bound=ServiceConfig)
+
+log = structlog.get_logger(logger="lorastack.service")
+
+
+async def connect_nats(component: Component) -> NATS:
+    """Connect to NATS, keep reconnecting forever, and make readiness depend on it."""
+    client: NATS = await nats.connect(
+        component.config.nats_url,
+        name=f"lorastack-{component.role}",
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        connect_timeout=5,
+    )
+
+    async def check() -> None:
+        if not client.is_connected:
+            raise ConnectionError("not connected to NATS")
+        await client.flush(timeout=1)
+
+    component.health.add("nats", check)
+    component.on_stop(client.drain)
+    return client
+
+
+def connect_redis(component: Component, url: str) -> Redis:
+    """A Redis pool closed on stop, with readiness depending on it."""
+    client = lsredis.connect(url)
+
+    async def check() -> None:
+        await client.ping()
+
+    component.health.add("redis", check)
+    component.on_stop(client.aclose)
+    return client
+
+
+def main(config_class: type[C], build: Callable[[C], Awaitable[Component]]) -> None:
+    """Load the config (exit 2 naming every bad variable), set up logging, build and run."""
+    try:
+        config = load(config_class)
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        raise SystemExit(2) from None
+    lslogging.configure(fmt=config.log_format, level=config.log_level)
+
+    async def run() -> None:
+        component = await build(config)
+        await component.run()
+
+    try:
+        uvloop.run(run())
+    except KeyboardInterrupt:
+        pass
+    except OSError as err:
+        log.error("cannot start", error=str(err))
+        raise SystemExit(1) from None

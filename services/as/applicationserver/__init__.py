@@ -1,0 +1,1 @@
+"""The Application Server: payload decryption, formatters and integrations."""

@@ -1,0 +1,1 @@
+"""The Identity Server: users, organizations, applications, gateways, devices, keys and rights."""

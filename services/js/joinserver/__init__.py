@@ -1,0 +1,1 @@
+"""The Join Server: root keys, OTAA joins, session keys and key wrapping."""

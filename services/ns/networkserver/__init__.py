@@ -1,0 +1,1 @@
+"""The Network Server: the LoRaWAN MAC layer."""
