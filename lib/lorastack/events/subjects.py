@@ -122,9 +122,7 @@ class SubjectScheme:
         if not suffixes or ">" in suffixes:
             suffixes = [">"]
         ref_list: list[EntityRef | None] = [*_uncovered(refs)] or [None]
-        return list(
-            dict.fromkeys(self.filter(tenant_id, ref, suffix) for ref in ref_list for suffix in suffixes)
-        )
+        return list(dict.fromkeys(self.filter(tenant_id, ref, suffix) for ref in ref_list for suffix in suffixes))
 
     def parse(self, subject: str) -> tuple[str, EntityRef, str]:
         """Tenant, entity and event name of a subject built by :meth:`subject`."""

@@ -1,12 +1,13 @@
 """A filtered event subscription: ephemeral JetStream push consumers, one per filter subject.
 
-NATS 2.9 has no multi-filter consumers, so each filter gets its own consumer; all deliver
-to one inbox and an event that reached several of them is passed on once.
+NATS 2.9 has no multi-filter consumers, so each filter gets its own consumer and inbox;
+all feed one queue, and an event that reached several of them is passed on once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
@@ -30,6 +31,8 @@ _log = structlog.get_logger(__name__)
 _SEEN_CAPACITY = 8192
 # Lets the server drop a consumer whose subscriber vanished without cleaning up.
 _INACTIVE_THRESHOLD_SECONDS = 60.0
+# Beyond this backlog the NATS client's own pending limit takes over and drops.
+_QUEUE_SIZE = 1024
 
 
 class EventSubscription:
@@ -58,36 +61,41 @@ class EventSubscription:
         self._after = after
         self._metrics = metrics
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._sub: Subscription | None = None
+        self._subs: list[Subscription] = []
         self._consumers: list[str] = []
+        self._queue: asyncio.Queue[Msg | None] = asyncio.Queue(_QUEUE_SIZE)
+        self._started = False
         self._closed = False
         self._start_lock = asyncio.Lock()
 
     async def start(self) -> None:
         """Create the consumers; events published after this returns will be delivered."""
         async with self._start_lock:
-            if self._sub is not None or self._closed:
+            if self._started or self._closed:
                 return
-            inbox = self._nc.new_inbox()
-            self._sub = await self._nc.subscribe(f"{inbox}.*")
+            self._started = True
             try:
                 jsm = self._nc.jsm()
-                for index, subject in enumerate(self.filters):
-                    info = await jsm.add_consumer(self._stream, self._config(subject, inbox, index))
+                for subject in self.filters:
+                    # An exact subject: the 2.9 server does not see a wildcard
+                    # subscription as interest in a push consumer's deliver subject.
+                    inbox = self._nc.new_inbox()
+                    self._subs.append(await self._nc.subscribe(inbox, cb=self._queue.put))
+                    info = await jsm.add_consumer(self._stream, self._config(subject, inbox))
                     assert info.name is not None
                     self._consumers.append(info.name)
             except BaseException:
                 await self.aclose()
                 raise
 
-    def _config(self, subject: str, inbox: str, index: int) -> api.ConsumerConfig:
+    def _config(self, subject: str, inbox: str) -> api.ConsumerConfig:
         policy = api.DeliverPolicy.NEW
         if self._after is not None:
             policy = api.DeliverPolicy.BY_START_TIME
         elif self._tail:
             policy = api.DeliverPolicy.ALL
         return api.ConsumerConfig(
-            deliver_subject=f"{inbox}.{index}",
+            deliver_subject=inbox,
             deliver_policy=policy,
             opt_start_time=self._after,
             ack_policy=api.AckPolicy.NONE,
@@ -100,10 +108,12 @@ class EventSubscription:
 
     async def aclose(self) -> None:
         """Unsubscribe and delete the consumers; safe to call more than once."""
+        if self._closed:
+            return
         self._closed = True
-        sub, self._sub = self._sub, None
+        subs, self._subs = self._subs, []
         consumers, self._consumers = self._consumers, []
-        if sub is not None:
+        for sub in subs:
             try:
                 await sub.unsubscribe()
             except Exception as exc:  # the connection may already be gone
@@ -113,6 +123,9 @@ class EventSubscription:
                 await self._nc.jsm().delete_consumer(self._stream, name)
             except Exception as exc:  # the inactive threshold removes it anyway
                 _log.debug("event consumer delete failed", consumer=name, error=repr(exc))
+        # Wakes an iterator waiting in another task; a full queue means it is not waiting.
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(None)
 
     async def __aenter__(self) -> EventSubscription:
         await self.start()
@@ -128,21 +141,14 @@ class EventSubscription:
 
     async def __anext__(self) -> EventRecord:
         await self.start()
-        while True:
-            sub = self._sub
-            if sub is None:
-                raise StopAsyncIteration
-            try:
-                msg = await sub.next_msg(timeout=None)
-            except asyncio.CancelledError:
-                task = asyncio.current_task()
-                # aclose() from another task cancels this wait: that is the end, not an error.
-                if self._closed and task is not None and not task.cancelling():
-                    raise StopAsyncIteration from None
-                raise
+        while not self._closed:
+            msg = await self._queue.get()
+            if msg is None:
+                break
             record = self._accept(msg)
             if record is not None:
                 return record
+        raise StopAsyncIteration
 
     def _accept(self, msg: Msg) -> EventRecord | None:
         if not self._in_tail(msg):
