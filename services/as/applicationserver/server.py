@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from applicationserver.config import ApplicationServerConfig
 from lorastack.component import Component
 from lorastack.service import connect_nats, connect_redis
-
-from applicationserver.config import ApplicationServerConfig
 
 __all__ = ["build"]
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from gatewayserver.config import GatewayServerConfig
 from lorastack.component import Component
 from lorastack.service import connect_nats, connect_redis
-
-from gatewayserver.config import GatewayServerConfig
 
 __all__ = ["build"]
 

@@ -3,12 +3,11 @@
 import asyncio
 import sys
 
-from lorastack.config import ConfigError, load
-from lorastack.service import main
-
 from identityserver.config import IdentityServerConfig
 from identityserver.migrate import migrate
 from identityserver.server import build
+from lorastack.config import ConfigError, load
+from lorastack.service import main
 
 
 def _migrate() -> None:

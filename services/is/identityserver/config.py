@@ -13,9 +13,7 @@ __all__ = ["IdentityServerConfig"]
 class IdentityServerConfig(ServiceConfig):
     grpc_address: str = field(default="0.0.0.0:1884", metadata={"parse": host_port})
     http_address: str = field(default="0.0.0.0:1885", metadata={"parse": host_port})
-    database_url: str = field(
-        default="postgresql://postgres@127.0.0.1:5432/lorastack", metadata={"secret": True}
-    )
+    database_url: str = field(default="postgresql://postgres@127.0.0.1:5432/lorastack", metadata={"secret": True})
     database_pool_size: int = 10
     is_tenant_admin_keys: tuple[str, ...] = field(default=(), metadata={"secret": True})
     is_admin_password: str | None = field(default=None, metadata={"secret": True})

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from identityserver.config import IdentityServerConfig
 from lorastack.component import Component
 from lorastack.service import connect_nats
 from lorastack.storage import postgres
-
-from identityserver.config import IdentityServerConfig
 
 __all__ = ["build"]
 

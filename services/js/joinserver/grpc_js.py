@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from google.protobuf import empty_pb2
-from ttn.lorawan.v3 import joinserver_pb2, joinserver_pb2_grpc
 
 from joinserver.config import JoinPrefix
+from ttn.lorawan.v3 import joinserver_pb2, joinserver_pb2_grpc
 
 __all__ = ["JsServicer"]
 
@@ -18,7 +18,5 @@ class JsServicer(joinserver_pb2_grpc.JsServicer):
             prefixes=[joinserver_pb2.JoinEUIPrefix(join_eui=p.join_eui, length=p.length) for p in prefixes]
         )
 
-    async def GetJoinEUIPrefixes(
-        self, request: empty_pb2.Empty, context: Any
-    ) -> joinserver_pb2.JoinEUIPrefixes:
+    async def GetJoinEUIPrefixes(self, request: empty_pb2.Empty, context: Any) -> joinserver_pb2.JoinEUIPrefixes:
         return self._answer

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from lorastack.component import Component
-from lorastack.service import connect_nats, connect_redis
-
 from joinserver.config import JoinServerConfig
 from joinserver.grpc_js import JsServicer
+from lorastack.component import Component
+from lorastack.service import connect_nats, connect_redis
 
 __all__ = ["build"]
 

@@ -1,7 +1,6 @@
 """``python -m networkserver``: run the Network Server."""
 
 from lorastack.service import main
-
 from networkserver.config import NetworkServerConfig
 from networkserver.server import build
 

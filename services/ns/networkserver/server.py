@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lorastack.component import Component
 from lorastack.service import connect_nats, connect_redis
-
 from networkserver.config import NetworkServerConfig
 
 __all__ = ["build"]
