@@ -1,0 +1,1 @@
+"""Built-in frequency plan files (YAML), shipped as package data."""
