@@ -39,9 +39,7 @@ class FCtrl:
 
 def _fctrl(byte: int, uplink: bool) -> FCtrl:
     bit4 = bool(byte & 0x10)
-    return FCtrl(
-        bool(byte & 0x80), bool(byte & 0x40), bool(byte & 0x20), bit4 and uplink, bit4 and not uplink
-    )
+    return FCtrl(bool(byte & 0x80), bool(byte & 0x40), bool(byte & 0x20), bit4 and uplink, bit4 and not uplink)
 
 
 # 16 distinct FCtrl values per direction (FOptsLen lives in FHDR): decode by lookup.

@@ -85,18 +85,14 @@ class RejoinRequest1Payload:
         return b"\x01" + self.join_eui.to_le() + self.dev_eui.to_le() + self.rj_count1.to_bytes(2, "little")
 
 
-def decode_rejoin_request(
-    data: bytes, offset: int, end: int
-) -> RejoinRequest02Payload | RejoinRequest1Payload:
+def decode_rejoin_request(data: bytes, offset: int, end: int) -> RejoinRequest02Payload | RejoinRequest1Payload:
     if end <= offset:
         raise DecodeError("rejoin-request needs a RejoinType", offset=offset)
     rejoin_type = data[offset]
     size = end - offset
     if rejoin_type in (0, 2):
         if size != 14:
-            raise DecodeError(
-                f"rejoin-request type {rejoin_type} must be 14 bytes, got {size}", offset=offset
-            )
+            raise DecodeError(f"rejoin-request type {rejoin_type} must be 14 bytes, got {size}", offset=offset)
         return RejoinRequest02Payload(
             rejoin_type,
             NetID.from_le(data, offset + 1),

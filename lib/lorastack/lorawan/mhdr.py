@@ -29,9 +29,7 @@ class MType(enum.IntEnum):
         return 2 <= self <= 5
 
 
-_UPLINK = frozenset(
-    {MType.JOIN_REQUEST, MType.UNCONFIRMED_DATA_UP, MType.CONFIRMED_DATA_UP, MType.REJOIN_REQUEST}
-)
+_UPLINK = frozenset({MType.JOIN_REQUEST, MType.UNCONFIRMED_DATA_UP, MType.CONFIRMED_DATA_UP, MType.REJOIN_REQUEST})
 
 
 class Major(enum.IntEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from lorastack.lorawan import CFListChannelMasks, CFListFrequencies, DecodeError, EncodeError, decode_cflist
 from lorastack.lorawan.frequency import decode_frequency, encode_frequency
 

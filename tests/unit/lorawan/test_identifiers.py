@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from lorastack.lorawan import (
     EUI64,
     AES128Key,

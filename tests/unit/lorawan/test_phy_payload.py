@@ -7,6 +7,7 @@ import contextlib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from lorastack.lorawan import (
     EUI64,
     FHDR,

@@ -76,9 +76,7 @@ def encrypt_fopts(
     if a_fcnt_down and (uplink or not errata):
         raise EncodeError("AFCntDown only keys downlink FOpts under the 1.1 errata")
     counter_kind = (2 if a_fcnt_down else 1) if errata else 0
-    block = _A.pack(
-        0x01, counter_kind, 0 if uplink else 1, dev_addr.value[::-1], fcnt & 0xFFFFFFFF, 1 if errata else 0
-    )
+    block = _A.pack(0x01, counter_kind, 0 if uplink else 1, dev_addr.value[::-1], fcnt & 0xFFFFFFFF, 1 if errata else 0)
     return _xor(data, aes_encrypt_blocks(nwk_s_enc_key, block))
 
 

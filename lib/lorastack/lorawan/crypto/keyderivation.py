@@ -36,23 +36,17 @@ def _session_1_0(
     return _derive(app_key, prefix, join_nonce.to_le(), net_id.to_le(), dev_nonce.to_le())
 
 
-def _session_1_1(
-    prefix: int, key: AES128Key, join_nonce: JoinNonce, join_eui: EUI64, dev_nonce: DevNonce
-) -> AES128Key:
+def _session_1_1(prefix: int, key: AES128Key, join_nonce: JoinNonce, join_eui: EUI64, dev_nonce: DevNonce) -> AES128Key:
     # prefix | JoinNonce | JoinEUI | DevNonce | pad16, all little-endian
     return _derive(key, prefix, join_nonce.to_le(), join_eui.to_le(), dev_nonce.to_le())
 
 
-def derive_nwk_s_key_1_0(
-    app_key: AES128Key, join_nonce: JoinNonce, net_id: NetID, dev_nonce: DevNonce
-) -> AES128Key:
+def derive_nwk_s_key_1_0(app_key: AES128Key, join_nonce: JoinNonce, net_id: NetID, dev_nonce: DevNonce) -> AES128Key:
     """NwkSKey of 1.0.x; 1.1 devices with OptNeg unset use it as FNwkSIntKey, SNwkSIntKey and NwkSEncKey."""
     return _session_1_0(0x01, app_key, join_nonce, net_id, dev_nonce)
 
 
-def derive_app_s_key_1_0(
-    app_key: AES128Key, join_nonce: JoinNonce, net_id: NetID, dev_nonce: DevNonce
-) -> AES128Key:
+def derive_app_s_key_1_0(app_key: AES128Key, join_nonce: JoinNonce, net_id: NetID, dev_nonce: DevNonce) -> AES128Key:
     return _session_1_0(0x02, app_key, join_nonce, net_id, dev_nonce)
 
 
@@ -62,9 +56,7 @@ def derive_f_nwk_s_int_key(
     return _session_1_1(0x01, nwk_key, join_nonce, join_eui, dev_nonce)
 
 
-def derive_app_s_key_1_1(
-    app_key: AES128Key, join_nonce: JoinNonce, join_eui: EUI64, dev_nonce: DevNonce
-) -> AES128Key:
+def derive_app_s_key_1_1(app_key: AES128Key, join_nonce: JoinNonce, join_eui: EUI64, dev_nonce: DevNonce) -> AES128Key:
     return _session_1_1(0x02, app_key, join_nonce, join_eui, dev_nonce)
 
 
@@ -74,9 +66,7 @@ def derive_s_nwk_s_int_key(
     return _session_1_1(0x03, nwk_key, join_nonce, join_eui, dev_nonce)
 
 
-def derive_nwk_s_enc_key(
-    nwk_key: AES128Key, join_nonce: JoinNonce, join_eui: EUI64, dev_nonce: DevNonce
-) -> AES128Key:
+def derive_nwk_s_enc_key(nwk_key: AES128Key, join_nonce: JoinNonce, join_eui: EUI64, dev_nonce: DevNonce) -> AES128Key:
     return _session_1_1(0x04, nwk_key, join_nonce, join_eui, dev_nonce)
 
 

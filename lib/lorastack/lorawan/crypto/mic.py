@@ -34,13 +34,9 @@ JOIN_REQ_TYPE_JOIN = 0xFF
 _B0 = struct.Struct("<BHBBB4sIBB")
 
 
-def _b_block(
-    conf_fcnt: int, tx_dr: int, tx_ch: int, direction: int, dev_addr: DevAddr, fcnt: int, n: int
-) -> bytes:
+def _b_block(conf_fcnt: int, tx_dr: int, tx_ch: int, direction: int, dev_addr: DevAddr, fcnt: int, n: int) -> bytes:
     # B0/B1 of section 4.4: 0x49 | ConfFCnt | TxDr | TxCh | Dir | DevAddr | FCnt (32 bits) | 0x00 | len(msg)
-    return _B0.pack(
-        0x49, conf_fcnt & 0xFFFF, tx_dr, tx_ch, direction, dev_addr.value[::-1], fcnt & 0xFFFFFFFF, 0, n
-    )
+    return _B0.pack(0x49, conf_fcnt & 0xFFFF, tx_dr, tx_ch, direction, dev_addr.value[::-1], fcnt & 0xFFFFFFFF, 0, n)
 
 
 def mic_equal(a: bytes, b: bytes) -> bool:
@@ -101,9 +97,7 @@ def data_uplink_mic_1_1(
     return cmac_s[:2] + cmac_f[:2]
 
 
-def data_downlink_mic(
-    key: AES128Key, dev_addr: DevAddr, fcnt: int, msg: bytes, *, conf_fcnt: int = 0
-) -> bytes:
+def data_downlink_mic(key: AES128Key, dev_addr: DevAddr, fcnt: int, msg: bytes, *, conf_fcnt: int = 0) -> bytes:
     """Downlink MIC: NwkSKey (1.0.x, ``conf_fcnt`` 0) or SNwkSIntKey (1.1, ``conf_fcnt`` is the
     FCntUp of the confirmed uplink being acknowledged when ACK is set)."""
     return cmac(key, _b_block(conf_fcnt, 0, 0, 1, dev_addr, fcnt, len(msg)), msg)[:4]

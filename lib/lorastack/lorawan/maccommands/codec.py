@@ -25,9 +25,7 @@ def _parse(data: bytes, uplink: bool) -> tuple[list[MACCommand], int, DecodeErro
             return commands, pos, DecodeError(f"unknown {direction} MAC command CID 0x{cid:02X}", offset=pos)
         stop = pos + 1 + cls.LENGTH
         if stop > end:
-            error = DecodeError(
-                f"{cls.__name__} needs {cls.LENGTH} payload bytes, {end - pos - 1} left", offset=pos
-            )
+            error = DecodeError(f"{cls.__name__} needs {cls.LENGTH} payload bytes, {end - pos - 1} left", offset=pos)
             return commands, pos, error
         commands.append(cls.from_payload(data[pos + 1 : stop]))
         pos = stop

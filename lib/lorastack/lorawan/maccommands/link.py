@@ -101,9 +101,7 @@ class LinkADRReq(MACCommand):
     nb_trans: int = 0
 
     def payload(self) -> bytes:
-        dr_power = check_range("DataRate", self.data_rate, 0, 15) << 4 | check_range(
-            "TXPower", self.tx_power, 0, 15
-        )
+        dr_power = check_range("DataRate", self.data_rate, 0, 15) << 4 | check_range("TXPower", self.tx_power, 0, 15)
         redundancy = check_range("ChMaskCntl", self.ch_mask_cntl, 0, 7) << 4 | check_range(
             "NbTrans", self.nb_trans, 0, 15
         )
@@ -115,9 +113,7 @@ class LinkADRReq(MACCommand):
 
     @classmethod
     def from_payload(cls, data: bytes) -> Self:
-        return cls(
-            data[0] >> 4, data[0] & 0x0F, data[1] | data[2] << 8, (data[3] >> 4) & 0x07, data[3] & 0x0F
-        )
+        return cls(data[0] >> 4, data[0] & 0x0F, data[1] | data[2] << 8, (data[3] >> 4) & 0x07, data[3] & 0x0F)
 
 
 @register
@@ -174,9 +170,7 @@ class DevStatusAns(MACCommand):
     margin: int = 0
 
     def payload(self) -> bytes:
-        return bytes(
-            (check_range("Battery", self.battery, 0, 255), check_range("Margin", self.margin, -32, 31) & 0x3F)
-        )
+        return bytes((check_range("Battery", self.battery, 0, 255), check_range("Margin", self.margin, -32, 31) & 0x3F))
 
     @classmethod
     def from_payload(cls, data: bytes) -> Self:

@@ -71,10 +71,7 @@ class ADRParamSetupReq(MACCommand):
 
     def payload(self) -> bytes:
         return bytes(
-            (
-                check_range("Limit_exp", self.limit_exp, 0, 15) << 4
-                | check_range("Delay_exp", self.delay_exp, 0, 15),
-            )
+            (check_range("Limit_exp", self.limit_exp, 0, 15) << 4 | check_range("Delay_exp", self.delay_exp, 0, 15),)
         )
 
     @classmethod
@@ -164,10 +161,7 @@ class RejoinParamSetupReq(MACCommand):
 
     def payload(self) -> bytes:
         return bytes(
-            (
-                check_range("MaxTimeN", self.max_time_n, 0, 15) << 4
-                | check_range("MaxCountN", self.max_count_n, 0, 15),
-            )
+            (check_range("MaxTimeN", self.max_time_n, 0, 15) << 4 | check_range("MaxCountN", self.max_count_n, 0, 15),)
         )
 
     @classmethod
