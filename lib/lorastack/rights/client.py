@@ -1,0 +1,143 @@
+"""The rights look-up other services make at the Identity Server, cached briefly.
+
+A call's credentials (from the interceptor's context variable) are forwarded to
+the IS's ``<Entity>Access.ListRights``; the answer is cached per credential and
+entity for ``ttl`` seconds. Cluster peers holding the cluster key have every right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import grpc
+
+from lorastack.errors import LorastackError, define
+from lorastack.rights.table import expand
+from lorastack.rpc.auth import Credentials, current_credentials, is_valid_cluster_key
+from ttn.lorawan.v3 import (
+    application_services_pb2_grpc,
+    client_services_pb2_grpc,
+    gateway_services_pb2_grpc,
+    identifiers_pb2,
+    organization_services_pb2_grpc,
+    rights_pb2,
+    user_services_pb2_grpc,
+)
+
+__all__ = ["RightsClient", "errors"]
+
+
+class errors:
+    """Errors of rights checks (The Things Stack's names)."""
+
+    no_rights = define("pkg/auth/rights", "no_rights", "no rights for {kind} `{id}`", grpc.StatusCode.PERMISSION_DENIED)
+    insufficient = define(
+        "pkg/auth/rights",
+        "insufficient_rights",
+        "insufficient rights for {kind} `{id}`: missing {missing}",
+        grpc.StatusCode.PERMISSION_DENIED,
+    )
+    unauthenticated = define(
+        "pkg/auth/rights", "unauthenticated", "no credentials to check rights with", grpc.StatusCode.UNAUTHENTICATED
+    )
+    identity_server_unavailable = define(
+        "pkg/auth/rights",
+        "identity_server_unavailable",
+        "the identity server cannot be reached to check rights",
+        grpc.StatusCode.UNAVAILABLE,
+    )
+
+
+def _stub_and_ids(kind: str, entity_id: str, channel: grpc.aio.Channel) -> tuple[Any, Any]:
+    if kind == "application":
+        return application_services_pb2_grpc.ApplicationAccessStub(channel), identifiers_pb2.ApplicationIdentifiers(
+            application_id=entity_id
+        )
+    if kind == "gateway":
+        return gateway_services_pb2_grpc.GatewayAccessStub(channel), identifiers_pb2.GatewayIdentifiers(
+            gateway_id=entity_id
+        )
+    if kind == "organization":
+        return organization_services_pb2_grpc.OrganizationAccessStub(channel), identifiers_pb2.OrganizationIdentifiers(
+            organization_id=entity_id
+        )
+    if kind == "user":
+        return user_services_pb2_grpc.UserAccessStub(channel), identifiers_pb2.UserIdentifiers(user_id=entity_id)
+    if kind == "client":
+        return client_services_pb2_grpc.ClientAccessStub(channel), identifiers_pb2.ClientIdentifiers(
+            client_id=entity_id
+        )
+    raise ValueError(f"unknown entity kind {kind!r}")
+
+
+class RightsClient:
+    """``await rights.require("application", app_id, RIGHT_APPLICATION_DEVICES_READ)``."""
+
+    def __init__(
+        self,
+        identity_server: Callable[[], grpc.aio.Channel | None],
+        *,
+        cluster_keys: Sequence[bytes] = (),
+        ttl: float = 10.0,
+        max_entries: int = 10_000,
+    ) -> None:
+        self._identity_server = identity_server
+        self._cluster_keys = tuple(cluster_keys)
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._cache: dict[tuple[bytes, str, str], tuple[float, frozenset[int]]] = {}
+
+    def invalidate(self) -> None:
+        """Forget every cached answer (after keys or collaborators change)."""
+        self._cache.clear()
+
+    async def rights(self, kind: str, entity_id: str, credentials: Credentials | None = None) -> frozenset[int]:
+        """The expanded rights the caller holds on one entity."""
+        creds = credentials if credentials is not None else current_credentials.get()
+        if creds is None:
+            raise errors.unauthenticated()
+        if is_valid_cluster_key(creds, self._cluster_keys):
+            return expand([rights_pb2.RIGHT_ALL])
+        key = (hashlib.sha256(f"{creds.kind}:{creds.value}".encode()).digest(), kind, entity_id)
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        held = await self._fetch(kind, entity_id, creds)
+        if len(self._cache) >= self._max_entries:
+            self._cache.clear()
+        self._cache[key] = (now + self._ttl, held)
+        return held
+
+    async def _fetch(self, kind: str, entity_id: str, creds: Credentials) -> frozenset[int]:
+        channel = self._identity_server()
+        if channel is None:
+            raise errors.identity_server_unavailable()
+        stub, ids = _stub_and_ids(kind, entity_id, channel)
+        scheme = {"bearer": "Bearer", "tenant_admin": "TenantAdminKey", "cluster": "ClusterKey"}[creds.kind]
+        try:
+            answer = await stub.ListRights(ids, metadata=(("authorization", f"{scheme} {creds.value}"),), timeout=5)
+        except grpc.aio.AioRpcError as err:
+            if err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                raise errors.identity_server_unavailable() from err
+            if err.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
+                return frozenset()
+            raise LorastackError(
+                define("pkg/auth/rights", "rights_lookup_failed", "{message}", err.code()),
+                {"message": err.details() or "rights look-up failed"},
+            ) from err
+        return expand(answer.rights)
+
+    async def require(self, kind: str, entity_id: str, *needed: int) -> frozenset[int]:
+        """Raise PERMISSION_DENIED unless the caller holds every right in ``needed``."""
+        held = await self.rights(kind, entity_id)
+        if not held:
+            raise errors.no_rights(kind=kind, id=entity_id)
+        missing = [n for n in needed if n not in held]
+        if missing:
+            names = ", ".join(rights_pb2.Right.Name(m) for m in missing)  # type: ignore[arg-type]
+            raise errors.insufficient(kind=kind, id=entity_id, missing=names)
+        return held
