@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -15,9 +16,10 @@ from redis.asyncio import Redis
 from lorastack import logging as lslogging
 from lorastack.component import Component
 from lorastack.config import ConfigError, ServiceConfig, load
+from lorastack.events import EventBus
 from lorastack.storage import redis as lsredis
 
-__all__ = ["connect_nats", "connect_redis", "main"]
+__all__ = ["connect_events", "connect_nats", "connect_redis", "main"]
 
 C = TypeVar("C", bound=ServiceConfig)
 
@@ -42,6 +44,21 @@ async def connect_nats(component: Component) -> NATS:
     component.health.add("nats", check)
     component.on_stop(client.drain)
     return client
+
+
+async def connect_events(component: Component, client: NATS) -> EventBus:
+    """The event bus of the process, on the cluster's stream, origin ``<host>/<role>``."""
+    config = component.config
+    bus = EventBus(
+        client,
+        stream=config.events_stream,
+        subject_prefix=config.events_subject_prefix,
+        origin=f"{socket.gethostname()}/{component.role}",
+        tenant_id=config.default_tenant,
+        registry=component.metrics.registry,
+    )
+    await bus.start()
+    return bus
 
 
 def connect_redis(component: Component, url: str) -> Redis:
