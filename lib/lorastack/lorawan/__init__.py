@@ -55,3 +55,17 @@ __all__ = [
     "unwrap_key",
     "wrap_key",
 ]
+
+# Crypto, MAC commands and the regional half of the library (bands, frequency plans, airtime, duty
+# cycle, ADR) are reachable from the package root too; each subpackage's __all__ defines the names.
+from . import adr, airtime, band, crypto, dutycycle, frequencyplans, maccommands
+from .adr import *  # noqa: F403
+from .airtime import *  # noqa: F403
+from .band import *  # noqa: F403
+from .crypto import *  # noqa: F403
+from .dutycycle import *  # noqa: F403
+from .frequencyplans import *  # noqa: F403
+from .maccommands import *  # noqa: F403
+
+__all__ += crypto.__all__ + maccommands.__all__
+__all__ += band.__all__ + frequencyplans.__all__ + airtime.__all__ + dutycycle.__all__ + adr.__all__
