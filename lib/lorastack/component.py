@@ -30,7 +30,7 @@ from lorastack.rpc.interceptor import CallInterceptor
 
 __all__ = ["Component"]
 
-log = structlog.get_logger(logger="lorastack.component")
+log = structlog.get_logger(logger_name="lorastack.component")
 
 _SERVER_OPTIONS = (
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),

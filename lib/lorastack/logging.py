@@ -47,4 +47,4 @@ def configure(*, fmt: str = "console", level: str = "info", stream: Any = None) 
 
 def get_logger(name: str) -> Any:
     """A structlog logger carrying ``logger=name``."""
-    return structlog.get_logger(logger=name)
+    return structlog.get_logger(logger_name=name)

@@ -23,7 +23,7 @@ __all__ = ["connect_events", "connect_nats", "connect_redis", "main"]
 
 C = TypeVar("C", bound=ServiceConfig)
 
-log = structlog.get_logger(logger="lorastack.service")
+log = structlog.get_logger(logger_name="lorastack.service")
 
 
 async def connect_nats(component: Component) -> NATS:

@@ -27,7 +27,7 @@ from lorastack.rpc.status import status_trailers
 
 __all__ = ["CallInterceptor", "internal_error", "unimplemented"]
 
-log = structlog.get_logger(logger="lorastack.rpc")
+log = structlog.get_logger(logger_name="lorastack.rpc")
 
 internal_error = define(
     "pkg/rpc",
