@@ -5,6 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 from google.protobuf import api_pb2, descriptor_pb2, source_context_pb2, struct_pb2, type_pb2
+
 from lorastack import fieldmask
 from lorastack.errors import LorastackError
 
