@@ -21,6 +21,7 @@ from lorastack.httpapi.jsoncodec import to_json
 
 __all__ = [
     "ERROR_DETAILS_TYPE",
+    "ERR_INTERNAL",
     "ERR_INVALID_BODY",
     "ERR_INVALID_FIELD_VALUE",
     "ERR_INVALID_PATH_VALUE",
@@ -48,6 +49,7 @@ ERR_INVALID_QUERY = define(_NS, "invalid_query_parameter", "invalid query parame
 ERR_NO_PEER = define(
     _NS, "no_peer_for_service", "no peer available for service `{service}`", grpc.StatusCode.UNAVAILABLE
 )
+ERR_INTERNAL = define(_NS, "internal", "internal error", grpc.StatusCode.INTERNAL)
 
 
 class ErrorBody:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import grpc
+import structlog
 from aiohttp import web
 from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import Descriptor
@@ -21,6 +22,7 @@ from lorastack import fieldmask
 from lorastack.errors import LorastackError
 from lorastack.httpapi import console
 from lorastack.httpapi.errors import (
+    ERR_INTERNAL,
     ERR_METHOD_NOT_ALLOWED,
     ERR_NO_PEER,
     ERR_ROUTE_NOT_FOUND,
@@ -38,6 +40,7 @@ from lorastack.httpapi.rules import PREFIX, Binding, RouteTable, bindings_for, s
 __all__ = ["RestGateway"]
 
 ChannelFor = Callable[[str], grpc.aio.Channel | None]
+_log = structlog.get_logger(__name__)
 _JSON = "application/json"
 
 
@@ -102,7 +105,17 @@ class RestGateway:
         return from_lorastack_error(error, self._pool, status=status, details_type=self._details_type)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """Transcode one HTTP request; every failure is a JSON error body."""
+        """Transcode one HTTP request; every failure is a JSON error body, never a traceback."""
+        try:
+            return await self._handle(request)
+        except (OSError, web.HTTPException):
+            raise
+        except Exception as err:
+            internal = ERR_INTERNAL(cause=err)
+            _log.exception("httpapi.internal_error", path=request.path, correlation_id=internal.correlation_id)
+            return self._error_response(self._gateway_error(internal))
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw_path = request.rel_url.raw_path
         binding, variables, known = self._routes.lookup(request.method, raw_path)
         if binding is None:

@@ -313,3 +313,18 @@ async def test_server_stream_error_mid_stream_and_before_start(harness: Harness)
     async with harness.session.post(harness.url(f"{_APP}/events"), json={}) as r:
         assert r.status == 200
         assert await r.text() == ""
+
+
+async def test_unexpected_failure_is_500_json(pb: Any) -> None:
+    from unit.httpapi.harness import start_harness
+
+    def broken(name: str) -> None:
+        raise RuntimeError("boom")
+
+    async for h in start_harness(pb, channel_for_service=broken):
+        async with h.session.get(h.url("/api/v3/echo")) as r:
+            assert r.status == 500
+            body = await _json(r)
+        assert body["code"] == 13
+        assert "boom" not in json.dumps(body)
+        assert body["details"][0]["correlation_id"]
