@@ -2,11 +2,15 @@
 
 from .bus import EventBus, StreamSettings
 from .definitions import EventDefinition, define
+from .event import DecodeError, Event, decode, encode, new_event, new_unique_id
 from .identifiers import (
+    AnyIdentifiers,
     EntityKind,
     EntityRef,
     InvalidIdentifierError,
     application,
+    as_entity_identifiers,
+    as_ref,
     client,
     end_device,
     gateway,
@@ -14,25 +18,26 @@ from .identifiers import (
     user,
 )
 from .metrics import EventMetrics, metrics_for
-from .record import Authentication, DecodeError, EventRecord, decode, encode, new_unique_id
 from .subjects import NamePattern, SubjectScheme, compile_name_patterns
 from .subscriber import EventSubscription
 
 __all__ = [
-    "Authentication",
+    "AnyIdentifiers",
     "DecodeError",
     "EntityKind",
     "EntityRef",
+    "Event",
     "EventBus",
     "EventDefinition",
     "EventMetrics",
-    "EventRecord",
     "EventSubscription",
     "InvalidIdentifierError",
     "NamePattern",
     "StreamSettings",
     "SubjectScheme",
     "application",
+    "as_entity_identifiers",
+    "as_ref",
     "client",
     "compile_name_patterns",
     "decode",
@@ -41,6 +46,7 @@ __all__ = [
     "end_device",
     "gateway",
     "metrics_for",
+    "new_event",
     "new_unique_id",
     "organization",
     "user",

@@ -14,17 +14,18 @@ from types import TracebackType
 
 import nats
 import structlog
-from google.protobuf import any_pb2
 from google.protobuf.message import Message
 from nats.aio.client import Client
 from nats.js import api
 from nats.js.errors import NotFoundError
 from prometheus_client import REGISTRY, CollectorRegistry
 
+from ttn.lorawan.v3 import events_pb2
+
 from .definitions import EventDefinition
-from .identifiers import EntityRef, validate_id
+from .event import encode, new_event
+from .identifiers import AnyIdentifiers, as_ref, validate_id
 from .metrics import EventMetrics, metrics_for
-from .record import Authentication, EventRecord, encode, new_unique_id
 from .subjects import SubjectScheme
 from .subscriber import EventSubscription
 
@@ -123,79 +124,49 @@ class EventBus:
         self,
         definition: EventDefinition,
         *,
-        identifiers: Sequence[EntityRef],
+        identifiers: Sequence[AnyIdentifiers],
         data: Message | None = None,
         correlation_ids: Sequence[str] = (),
         context: Mapping[str, bytes] | None = None,
         tenant_id: str | None = None,
-        authentication: Authentication | None = None,
+        authentication: events_pb2.Event.Authentication | None = None,
         remote_ip: str = "",
         user_agent: str = "",
-    ) -> EventRecord | None:
+    ) -> events_pb2.Event | None:
         """Publish one event; never raises, a failure is logged and counted.
 
-        Returns the record as published, or None when publishing failed.
+        Returns the event as published, or None when publishing failed.
         """
         try:
-            record = self._record(
+            if not identifiers:
+                raise ValueError("an event needs at least one identifier")
+            refs = [as_ref(ids) for ids in identifiers]
+            subjects = self.scheme.subjects(tenant_id or self.tenant_id, refs, definition.name)
+            event = new_event(
                 definition,
                 identifiers=identifiers,
+                origin=self.origin,
+                time=datetime.now(UTC),
                 data=data,
                 correlation_ids=correlation_ids,
-                context=context or {},
-                tenant_id=tenant_id or self.tenant_id,
+                context=context,
                 authentication=authentication,
                 remote_ip=remote_ip,
                 user_agent=user_agent,
             )
-            payload = encode(record)
-            for subject in self.scheme.subjects(record.tenant_id, record.identifiers, record.name):
+            payload = encode(event)
+            for subject in subjects:
                 await self.client.publish(subject, payload)
         except Exception as exc:
             self.metrics.publish_errors.labels(definition.name).inc()
             _log.warning("event publish failed", event_name=definition.name, error=repr(exc))
             return None
         self.metrics.published.labels(definition.name).inc()
-        return record
-
-    def _record(
-        self,
-        definition: EventDefinition,
-        *,
-        identifiers: Sequence[EntityRef],
-        data: Message | None,
-        correlation_ids: Sequence[str],
-        context: Mapping[str, bytes],
-        tenant_id: str,
-        authentication: Authentication | None,
-        remote_ip: str,
-        user_agent: str,
-    ) -> EventRecord:
-        if not identifiers:
-            raise ValueError("an event needs at least one identifier")
-        packed = None
-        if data is not None:
-            packed = any_pb2.Any()
-            packed.Pack(data)
-        return EventRecord(
-            name=definition.name,
-            time=datetime.now(UTC),
-            identifiers=tuple(identifiers),
-            unique_id=new_unique_id(),
-            origin=self.origin,
-            tenant_id=tenant_id,
-            data=packed,
-            correlation_ids=tuple(correlation_ids),
-            context=dict(context),
-            visibility=definition.visibility,
-            authentication=authentication,
-            remote_ip=remote_ip,
-            user_agent=user_agent,
-        )
+        return event
 
     def subscribe(
         self,
-        identifiers: Sequence[EntityRef] = (),
+        identifiers: Sequence[AnyIdentifiers] = (),
         names: Sequence[str] = (),
         *,
         tail: int | None = None,
@@ -213,7 +184,7 @@ class EventBus:
             self.client,
             stream=self.stream,
             scheme=self.scheme,
-            filters=self.scheme.filters(tenant, identifiers, names),
+            filters=self.scheme.filters(tenant, [as_ref(ids) for ids in identifiers], names),
             names=names,
             tail=tail,
             after=after,

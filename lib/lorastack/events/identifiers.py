@@ -1,6 +1,6 @@
 """Entity references carried by events, and their place in a NATS subject.
 
-A reference is the small internal twin of ``ttn.lorawan.v3.EntityIdentifiers``.
+A reference is the hashable, validated core of ``ttn.lorawan.v3.EntityIdentifiers``.
 """
 
 from __future__ import annotations
@@ -8,12 +8,18 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from typing import TypeAlias
+
+from ttn.lorawan.v3 import identifiers_pb2 as ids_pb
 
 __all__ = [
+    "AnyIdentifiers",
     "EntityKind",
     "EntityRef",
     "InvalidIdentifierError",
     "application",
+    "as_entity_identifiers",
+    "as_ref",
     "client",
     "end_device",
     "gateway",
@@ -114,3 +120,77 @@ def organization(organization_id: str) -> EntityRef:
 
 def user(user_id: str) -> EntityRef:
     return EntityRef(EntityKind.USER, user_id)
+
+
+# What publish and subscribe accept: the API's identifiers, wrapped or not, or a reference.
+AnyIdentifiers: TypeAlias = (
+    EntityRef
+    | ids_pb.EntityIdentifiers
+    | ids_pb.ApplicationIdentifiers
+    | ids_pb.ClientIdentifiers
+    | ids_pb.EndDeviceIdentifiers
+    | ids_pb.GatewayIdentifiers
+    | ids_pb.OrganizationIdentifiers
+    | ids_pb.UserIdentifiers
+)
+
+
+def as_ref(value: AnyIdentifiers) -> EntityRef:
+    """The reference of any identifiers; raises :class:`InvalidIdentifierError` if unusable."""
+    if isinstance(value, EntityRef):
+        return value
+    if isinstance(value, ids_pb.EntityIdentifiers):
+        case = value.WhichOneof("ids")
+        if case is None:
+            raise InvalidIdentifierError("empty entity identifiers")
+        inner: AnyIdentifiers = getattr(value, case)
+        return as_ref(inner)
+    if isinstance(value, ids_pb.EndDeviceIdentifiers):
+        return end_device(value.application_ids.application_id, value.device_id)
+    if isinstance(value, ids_pb.ApplicationIdentifiers):
+        return application(value.application_id)
+    if isinstance(value, ids_pb.GatewayIdentifiers):
+        return gateway(value.gateway_id)
+    if isinstance(value, ids_pb.ClientIdentifiers):
+        return client(value.client_id)
+    if isinstance(value, ids_pb.OrganizationIdentifiers):
+        return organization(value.organization_id)
+    return user(value.user_id)
+
+
+def as_entity_identifiers(value: AnyIdentifiers) -> ids_pb.EntityIdentifiers:
+    """Wrap ``value`` in ``EntityIdentifiers``, keeping EUIs and DevAddr when it has them."""
+    if isinstance(value, ids_pb.EntityIdentifiers):
+        return value
+    if isinstance(value, ids_pb.EndDeviceIdentifiers):
+        return ids_pb.EntityIdentifiers(device_ids=value)
+    if isinstance(value, ids_pb.ApplicationIdentifiers):
+        return ids_pb.EntityIdentifiers(application_ids=value)
+    if isinstance(value, ids_pb.GatewayIdentifiers):
+        return ids_pb.EntityIdentifiers(gateway_ids=value)
+    if isinstance(value, ids_pb.ClientIdentifiers):
+        return ids_pb.EntityIdentifiers(client_ids=value)
+    if isinstance(value, ids_pb.OrganizationIdentifiers):
+        return ids_pb.EntityIdentifiers(organization_ids=value)
+    if isinstance(value, ids_pb.UserIdentifiers):
+        return ids_pb.EntityIdentifiers(user_ids=value)
+    return _ref_to_proto(value)
+
+
+def _ref_to_proto(ref: EntityRef) -> ids_pb.EntityIdentifiers:
+    match ref.kind:
+        case EntityKind.END_DEVICE:
+            app_ids = ids_pb.ApplicationIdentifiers(application_id=ref.application_id)
+            return ids_pb.EntityIdentifiers(
+                device_ids=ids_pb.EndDeviceIdentifiers(device_id=ref.id, application_ids=app_ids)
+            )
+        case EntityKind.APPLICATION:
+            return ids_pb.EntityIdentifiers(application_ids=ids_pb.ApplicationIdentifiers(application_id=ref.id))
+        case EntityKind.GATEWAY:
+            return ids_pb.EntityIdentifiers(gateway_ids=ids_pb.GatewayIdentifiers(gateway_id=ref.id))
+        case EntityKind.CLIENT:
+            return ids_pb.EntityIdentifiers(client_ids=ids_pb.ClientIdentifiers(client_id=ref.id))
+        case EntityKind.ORGANIZATION:
+            return ids_pb.EntityIdentifiers(organization_ids=ids_pb.OrganizationIdentifiers(organization_id=ref.id))
+        case EntityKind.USER:
+            return ids_pb.EntityIdentifiers(user_ids=ids_pb.UserIdentifiers(user_id=ref.id))

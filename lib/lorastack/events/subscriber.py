@@ -19,8 +19,10 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js import api
 
+from ttn.lorawan.v3 import events_pb2
+
+from .event import DecodeError, decode
 from .metrics import EventMetrics
-from .record import DecodeError, EventRecord, decode
 from .subjects import SubjectScheme, compile_name_patterns
 
 __all__ = ["EventSubscription"]
@@ -36,7 +38,7 @@ _QUEUE_SIZE = 1024
 
 
 class EventSubscription:
-    """Async iterator of :class:`EventRecord`; also an async context manager."""
+    """Async iterator of ``ttn.lorawan.v3.Event``; also an async context manager."""
 
     def __init__(
         self,
@@ -139,32 +141,32 @@ class EventSubscription:
     def __aiter__(self) -> EventSubscription:
         return self
 
-    async def __anext__(self) -> EventRecord:
+    async def __anext__(self) -> events_pb2.Event:
         await self.start()
         while not self._closed:
             msg = await self._queue.get()
             if msg is None:
                 break
-            record = self._accept(msg)
-            if record is not None:
-                return record
+            event = self._accept(msg)
+            if event is not None:
+                return event
         raise StopAsyncIteration
 
-    def _accept(self, msg: Msg) -> EventRecord | None:
+    def _accept(self, msg: Msg) -> events_pb2.Event | None:
         if not self._in_tail(msg):
             return None
         try:
-            record = decode(msg.data)
+            event = decode(msg.data)
         except DecodeError as exc:
             self._metrics.decode_errors.inc()
             _log.warning("undecodable event", subject=msg.subject, error=str(exc))
             return None
-        if record.unique_id in self._seen or not self._accepts(record.name):
+        if event.unique_id in self._seen or not self._accepts(event.name):
             return None
-        self._seen[record.unique_id] = None
+        self._seen[event.unique_id] = None
         if len(self._seen) > _SEEN_CAPACITY:
             self._seen.popitem(last=False)
-        return record
+        return event
 
     def _in_tail(self, msg: Msg) -> bool:
         """With a tail, skip stored events older than the last ``tail`` of their filter."""

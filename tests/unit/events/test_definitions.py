@@ -1,14 +1,13 @@
 """Event definitions: TTS-style names accepted, others refused."""
 
 import pytest
+
 from lorastack.events import define
 
 RIGHT_APPLICATION_TRAFFIC_READ = 24  # ttn.lorawan.v3.Right
 
 
-@pytest.mark.parametrize(
-    "name", ["gs.up.receive", "ns.up.data.process", "js.join.accept", "is.end_device.create"]
-)
+@pytest.mark.parametrize("name", ["gs.up.receive", "ns.up.data.process", "js.join.accept", "is.end_device.create"])
 def test_the_things_stack_names_are_valid(name: str) -> None:
     definition = define(name, visibility=[RIGHT_APPLICATION_TRAFFIC_READ])
     assert definition.name == name

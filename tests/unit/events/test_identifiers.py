@@ -1,15 +1,21 @@
 """Entity references: validation, subject tokens, and which subscriber covers which entity."""
 
 import pytest
+
 from lorastack.events import (
     EntityKind,
     EntityRef,
     InvalidIdentifierError,
     application,
+    as_entity_identifiers,
+    as_ref,
+    client,
     end_device,
     gateway,
+    organization,
     user,
 )
+from ttn.lorawan.v3 import identifiers_pb2 as ids_pb
 
 
 def test_device_lives_under_its_application() -> None:
@@ -44,3 +50,30 @@ def test_only_devices_carry_an_application() -> None:
         EntityRef(EntityKind.GATEWAY, "g", "a")
     with pytest.raises(InvalidIdentifierError):
         EntityRef(EntityKind.END_DEVICE, "d")
+
+
+def test_proto_identifiers_map_to_references() -> None:
+    app_ids = ids_pb.ApplicationIdentifiers(application_id="app")
+    dev_ids = ids_pb.EndDeviceIdentifiers(device_id="dev", application_ids=app_ids)
+    assert as_ref(dev_ids) == end_device("app", "dev")
+    assert as_ref(ids_pb.EntityIdentifiers(device_ids=dev_ids)) == end_device("app", "dev")
+    assert as_ref(app_ids) == application("app")
+    assert as_ref(ids_pb.GatewayIdentifiers(gateway_id="gw")) == gateway("gw")
+    assert as_ref(ids_pb.EntityIdentifiers(user_ids=ids_pb.UserIdentifiers(user_id="u"))) == user("u")
+    assert as_ref(ids_pb.ClientIdentifiers(client_id="c")) == client("c")
+    assert as_ref(ids_pb.OrganizationIdentifiers(organization_id="o")) == organization("o")
+    with pytest.raises(InvalidIdentifierError):
+        as_ref(ids_pb.EntityIdentifiers())
+    with pytest.raises(InvalidIdentifierError):
+        as_ref(ids_pb.EndDeviceIdentifiers(device_id="dev"))
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [end_device("a", "d"), application("a"), gateway("g"), user("u"), client("c"), organization("o")],
+)
+def test_references_round_trip_through_entity_identifiers(ref: EntityRef) -> None:
+    wrapped = as_entity_identifiers(ref)
+    assert isinstance(wrapped, ids_pb.EntityIdentifiers)
+    assert as_ref(wrapped) == ref
+    assert as_entity_identifiers(wrapped) is wrapped

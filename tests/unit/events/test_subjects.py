@@ -1,6 +1,7 @@
 """The subject scheme and the NATS filters derived from identifiers and name patterns."""
 
 import pytest
+
 from lorastack.events import (
     NamePattern,
     SubjectScheme,
@@ -29,9 +30,7 @@ def test_subject_layout() -> None:
         SCHEME.subject("default", end_device("app-1", "dev-1"), "ns.up.data.process")
         == "lorastack.events.default.app.app-1.dev-1.ns.up.data.process"
     )
-    assert (
-        SCHEME.subject("t1", gateway("gw"), "gs.up.receive") == "lorastack.events.t1.gtw.gw._.gs.up.receive"
-    )
+    assert SCHEME.subject("t1", gateway("gw"), "gs.up.receive") == "lorastack.events.t1.gtw.gw._.gs.up.receive"
 
 
 def test_parse_inverts_subject() -> None:
@@ -42,9 +41,7 @@ def test_parse_inverts_subject() -> None:
 
 
 def test_one_copy_of_a_device_event_reaches_application_and_device_filters() -> None:
-    subjects = SCHEME.subjects(
-        "t", [application("a"), end_device("a", "d"), gateway("g")], "ns.up.data.process"
-    )
+    subjects = SCHEME.subjects("t", [application("a"), end_device("a", "d"), gateway("g")], "ns.up.data.process")
     assert subjects == [
         "lorastack.events.t.app.a.d.ns.up.data.process",
         "lorastack.events.t.gtw.g._.ns.up.data.process",
