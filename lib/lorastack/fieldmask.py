@@ -70,9 +70,7 @@ def _is_allowed(path: str, allowed: Collection[str]) -> bool:
     return any(path == a or path.startswith(a + ".") for a in allowed)
 
 
-def validate_paths(
-    descriptor: Descriptor, paths: Iterable[str], allowed: Collection[str] | None = None
-) -> list[str]:
+def validate_paths(descriptor: Descriptor, paths: Iterable[str], allowed: Collection[str] | None = None) -> list[str]:
     """Check that every path names a field of ``descriptor`` (and is allowed); return them deduplicated."""
     seen: dict[str, None] = {}
     for path in paths:

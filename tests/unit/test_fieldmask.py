@@ -111,9 +111,7 @@ def test_apply_proto2_presence() -> None:
 
 def test_select_keeps_only_paths() -> None:
     out = fieldmask.select(_api(), ["name", "source_context.file_name"])
-    assert out == api_pb2.Api(
-        name="things", source_context=source_context_pb2.SourceContext(file_name="things.proto")
-    )
+    assert out == api_pb2.Api(name="things", source_context=source_context_pb2.SourceContext(file_name="things.proto"))
 
 
 def test_apply_rejects_bad_path() -> None:
