@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lorastack.config import ServiceConfig, host_port
+from lorastack.config import ServiceConfig, env_name, host_port
+from lorastack.lorawan import DevAddrPrefix, NetID
 
 __all__ = ["NetworkServerConfig"]
 
@@ -16,4 +17,42 @@ class NetworkServerConfig(ServiceConfig):
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "ns"
     ns_net_id: str = "000000"
+    # Empty means the whole block of the NetID; otherwise prefixes like ``26000000/20``.
+    ns_dev_addr_prefixes: tuple[str, ...] = ()
     ns_dedup_window_ms: int = 200
+    # Copies arriving this long after the window closed are dropped as late, not processed again.
+    ns_cooldown_window_ms: int = 1000
+    ns_rights_ttl_seconds: float = 10.0
+    # Upper bound of each application's uplink stream while no AS reads it.
+    ns_application_stream_max_length: int = 100_000
+    ns_downlink_poll_ms: int = 50
+    # How long a Gs has to answer a ScheduleDownlink call.
+    ns_schedule_timeout_ms: int = 1000
+    ns_status_count_periodicity: int = 200
+
+    def validate(self) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        try:
+            NetID.from_hex(self.ns_net_id)
+        except Exception:
+            problems[env_name("ns_net_id")] = "must be 6 hex digits"
+        for prefix in self.ns_dev_addr_prefixes:
+            try:
+                DevAddrPrefix.from_string(prefix)
+            except Exception:
+                problems[env_name("ns_dev_addr_prefixes")] = f"{prefix!r} is not like 26000000/7"
+        if self.ns_dedup_window_ms < 0:
+            problems[env_name("ns_dedup_window_ms")] = "must not be negative"
+        if self.ns_cooldown_window_ms < 0:
+            problems[env_name("ns_cooldown_window_ms")] = "must not be negative"
+        return problems
+
+    @property
+    def net_id(self) -> NetID:
+        return NetID.from_hex(self.ns_net_id)
+
+    @property
+    def dev_addr_prefixes(self) -> tuple[DevAddrPrefix, ...]:
+        if not self.ns_dev_addr_prefixes:
+            return (self.net_id.dev_addr_prefix(),)
+        return tuple(DevAddrPrefix.from_string(p) for p in self.ns_dev_addr_prefixes)

@@ -1,0 +1,59 @@
+"""Uplink deduplication across NS replicas in Redis: the first replica to see a frame opens a
+window and collects the copies the others append; copies after the window are late."""
+
+from __future__ import annotations
+
+import hashlib
+
+from redis.asyncio import Redis
+
+from lorastack.storage.redis import Keys
+from networkserver.store import DedupOutcome
+
+__all__ = ["RedisUplinkDeduplicator"]
+
+# KEYS[1] window state, KEYS[2] list of copies. ARGV[1] copy, ARGV[2] lifetime (ms) of both keys.
+_ADD = """
+if redis.call('SET', KEYS[1], 'open', 'NX', 'PX', ARGV[2]) then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  return 1
+end
+if redis.call('GET', KEYS[1]) == 'open' then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 0
+end
+return 2
+"""
+
+# Closing flips the state so late copies are told apart, and takes the copies in the same step.
+_COLLECT = """
+redis.call('SET', KEYS[1], 'closed', 'KEEPTTL')
+local copies = redis.call('LRANGE', KEYS[2], 0, -1)
+redis.call('DEL', KEYS[2])
+return copies
+"""
+
+_OUTCOMES: dict[int, DedupOutcome] = {1: "first", 0: "duplicate", 2: "late"}
+
+
+class RedisUplinkDeduplicator:
+    """Implements ``networkserver.store.UplinkDeduplicator``; frames are keyed by a hash of their bytes."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._keys = keys
+        self._add = redis.register_script(_ADD)
+        self._collect = redis.register_script(_COLLECT)
+
+    def _key_pair(self, frame_key: bytes) -> list[str]:
+        digest = hashlib.blake2b(frame_key, digest_size=16).hexdigest()
+        return [self._keys.of("dedup", digest), self._keys.of("dedup", digest, "copies")]
+
+    async def add(self, frame_key: bytes, copy: bytes, window_ms: int, cooldown_ms: int) -> DedupOutcome:
+        lifetime = max(1, window_ms + cooldown_ms)
+        result = await self._add(keys=self._key_pair(frame_key), args=[copy, lifetime])
+        return _OUTCOMES[int(result)]
+
+    async def collect(self, frame_key: bytes) -> list[bytes]:
+        copies = await self._collect(keys=self._key_pair(frame_key))
+        return [bytes(c) for c in copies]

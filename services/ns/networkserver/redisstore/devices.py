@@ -1,0 +1,134 @@
+"""Devices in Redis: one hash per device (serialized EndDevice, version, indexed addresses) and one
+set per DevAddr, changed together by one Lua script so the index never disagrees with the record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from redis.asyncio import Redis
+
+from lorastack.storage.redis import Keys
+from networkserver.store import ANY_VERSION, StoreConflictError, StoredDevice
+from ttn.lorawan.v3 import end_device_pb2, messages_pb2
+
+__all__ = ["RedisDeviceRegistry", "session_addresses"]
+
+# KEYS[1] device hash, KEYS[2] application uplink stream.
+# ARGV: expected version ('' absent, '*' any), data ('' deletes), address-key prefix, index member,
+# new addresses (comma separated), stream max length, then the ApplicationUp payloads.
+_PUT = """
+local cur = redis.call('HMGET', KEYS[1], 'v', 'a')
+local expected = ARGV[1]
+if expected == '' then
+  if cur[1] then return -1 end
+elseif expected ~= '*' then
+  if cur[1] ~= expected then return -1 end
+end
+if cur[2] then
+  for addr in string.gmatch(cur[2], '[^,]+') do redis.call('SREM', ARGV[3] .. addr, ARGV[4]) end
+end
+if ARGV[2] == '' then
+  if cur[1] then redis.call('DEL', KEYS[1]) return 0 end
+  return -2
+end
+local v = redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('HSET', KEYS[1], 'd', ARGV[2], 'a', ARGV[5])
+for addr in string.gmatch(ARGV[5], '[^,]+') do redis.call('SADD', ARGV[3] .. addr, ARGV[4]) end
+for i = 7, #ARGV do
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'u', ARGV[i])
+end
+return v
+"""
+
+# KEYS[1] the DevAddr set; ARGV[1] device key prefix. Returns member, version, data triples.
+_BY_ADDR = """
+local out = {}
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local r = redis.call('HMGET', ARGV[1] .. m, 'v', 'd')
+  if r[1] then
+    out[#out + 1] = m
+    out[#out + 1] = r[1]
+    out[#out + 1] = r[2]
+  end
+end
+return out
+"""
+
+
+def session_addresses(device: end_device_pb2.EndDevice) -> list[str]:
+    """The DevAddrs (upper-case hex) under which uplinks of ``device`` must be found."""
+    found: list[str] = []
+    for session in (device.session, device.pending_session):
+        if len(session.dev_addr) == 4:
+            text = session.dev_addr.hex().upper()
+            if text not in found:
+                found.append(text)
+    return found
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisDeviceRegistry:
+    """Implements ``networkserver.store.DeviceRegistry``."""
+
+    def __init__(self, redis: Redis, keys: Keys, *, stream_max_length: int = 100_000) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._device_prefix = keys.of("dev", "")
+        self._addr_prefix = keys.of("addr", "")
+        self._max_length = stream_max_length
+        self._put = redis.register_script(_PUT)
+        self._by_addr = redis.register_script(_BY_ADDR)
+
+    def device_key(self, application_id: str, device_id: str) -> str:
+        return f"{self._device_prefix}{application_id}:{device_id}"
+
+    def stream_key(self, application_id: str) -> str:
+        return self._keys.of("up", application_id)
+
+    async def get(self, application_id: str, device_id: str) -> StoredDevice | None:
+        version, data = await self._redis.hmget(self.device_key(application_id, device_id), ["v", "d"])
+        if version is None:
+            return None
+        device = end_device_pb2.EndDevice.FromString(data if isinstance(data, bytes) else b"")
+        return StoredDevice(application_id, device_id, _text(version), device)
+
+    async def by_dev_addr(self, dev_addr: bytes) -> list[StoredDevice]:
+        raw = await self._by_addr(keys=[f"{self._addr_prefix}{dev_addr.hex().upper()}"], args=[self._device_prefix])
+        found: list[StoredDevice] = []
+        for i in range(0, len(raw), 3):
+            app_id, _, dev_id = _text(raw[i]).partition(":")
+            device = end_device_pb2.EndDevice.FromString(raw[i + 2])
+            found.append(StoredDevice(app_id, dev_id, _text(raw[i + 1]), device))
+        return found
+
+    async def put(
+        self,
+        application_id: str,
+        device_id: str,
+        device: end_device_pb2.EndDevice,
+        expected_version: str,
+        application_ups: Sequence[messages_pb2.ApplicationUp] = (),
+    ) -> str:
+        args: list[bytes | str | int] = [
+            expected_version,
+            device.SerializeToString(),
+            self._addr_prefix,
+            f"{application_id}:{device_id}",
+            ",".join(session_addresses(device)),
+            self._max_length,
+        ]
+        args.extend(up.SerializeToString() for up in application_ups)
+        keys = [self.device_key(application_id, device_id), self.stream_key(application_id)]
+        result = int(await self._put(keys=keys, args=args))
+        if result < 0:
+            raise StoreConflictError(f"{application_id}/{device_id}")
+        return str(result)
+
+    async def delete(self, application_id: str, device_id: str) -> bool:
+        keys = [self.device_key(application_id, device_id), self.stream_key(application_id)]
+        member = f"{application_id}:{device_id}"
+        args: list[bytes | str | int] = [ANY_VERSION, b"", self._addr_prefix, member, "", self._max_length]
+        return int(await self._put(keys=keys, args=args)) == 0

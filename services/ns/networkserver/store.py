@@ -1,0 +1,90 @@
+"""Storage seams of the Network Server: devices, uplink deduplication, application uplink queue,
+downlink tasks. Redis implementations live in ``redisstore/``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from ttn.lorawan.v3 import end_device_pb2, messages_pb2
+
+__all__ = [
+    "ANY_VERSION",
+    "NEW_DEVICE",
+    "ApplicationUpQueue",
+    "DeviceRegistry",
+    "DownlinkTaskQueue",
+    "StoreConflictError",
+    "StoredDevice",
+    "UplinkDeduplicator",
+]
+
+# Expected versions of a compare-and-set: "must not exist yet" and "whatever is stored".
+NEW_DEVICE = ""
+ANY_VERSION = "*"
+
+
+class StoreConflictError(Exception):
+    """The record changed (or appeared) since it was read; read again and retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDevice:
+    application_id: str
+    device_id: str
+    version: str
+    device: end_device_pb2.EndDevice
+
+
+class DeviceRegistry(Protocol):
+    async def get(self, application_id: str, device_id: str) -> StoredDevice | None: ...
+
+    async def by_dev_addr(self, dev_addr: bytes) -> list[StoredDevice]:
+        """Devices whose current or pending session uses ``dev_addr``."""
+        ...
+
+    async def put(
+        self,
+        application_id: str,
+        device_id: str,
+        device: end_device_pb2.EndDevice,
+        expected_version: str,
+        application_ups: Sequence[messages_pb2.ApplicationUp] = (),
+    ) -> str:
+        """Store ``device`` (and queue ``application_ups``) atomically if the stored version is
+        ``expected_version``; returns the new version or raises :class:`StoreConflictError`."""
+        ...
+
+    async def delete(self, application_id: str, device_id: str) -> bool: ...
+
+
+DedupOutcome = Literal["first", "duplicate", "late"]
+
+
+class UplinkDeduplicator(Protocol):
+    async def add(self, frame_key: bytes, copy: bytes, window_ms: int, cooldown_ms: int) -> DedupOutcome:
+        """Record one received copy; the first caller must :meth:`collect` after the window."""
+        ...
+
+    async def collect(self, frame_key: bytes) -> list[bytes]:
+        """Close the window and return every copy recorded for the frame."""
+        ...
+
+
+class ApplicationUpQueue(Protocol):
+    async def push(self, application_id: str, ups: Sequence[messages_pb2.ApplicationUp]) -> None: ...
+
+    async def read(
+        self, application_id: str, consumer: str, *, pending: bool, count: int, block_ms: int
+    ) -> list[tuple[bytes, messages_pb2.ApplicationUp]]: ...
+
+    async def ack(self, application_id: str, entry_ids: Sequence[bytes]) -> None: ...
+
+
+class DownlinkTaskQueue(Protocol):
+    async def add(self, application_id: str, device_id: str, at_ms: int) -> None:
+        """Schedule (or move earlier) the downlink task of one device."""
+        ...
+
+    async def pop_due(self, now_ms: int, count: int) -> list[tuple[str, str]]: ...
