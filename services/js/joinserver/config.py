@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lorastack.config import ServiceConfig, host_port
+from lorastack.config import ServiceConfig, env_name, hex_key, host_port
 
-__all__ = ["JoinPrefix", "JoinServerConfig", "parse_join_eui_prefixes"]
+__all__ = ["JoinPrefix", "JoinServerConfig", "parse_join_eui_prefixes", "parse_keks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,33 @@ def parse_join_eui_prefixes(value: str) -> tuple[JoinPrefix, ...]:
     return tuple(prefixes)
 
 
+def _kek(value: str) -> bytes:
+    # RFC 3394 accepts AES-128, -192 and -256 KEKs.
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        raise ValueError("a KEK is hexadecimal") from None
+    if len(key) not in (16, 24, 32):
+        raise ValueError(f"a KEK has 16, 24 or 32 bytes, got {len(key)}")
+    return key
+
+
+def parse_keks(value: str) -> tuple[tuple[str, bytes], ...]:
+    """``ns-kek=00..FF,as-kek=00..FF`` -> ((label, key), ...); labels are unique."""
+    pairs: dict[str, bytes] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        label, sep, key_hex = item.partition("=")
+        label = label.strip()
+        if not sep or not label:
+            raise ValueError("KEKs are written label=hex, separated by commas")
+        if label in pairs:
+            raise ValueError(f"KEK label {label!r} appears twice")
+        pairs[label] = _kek(key_hex.strip())
+    return tuple(pairs.items())
+
+
 @dataclass(frozen=True, slots=True)
 class JoinServerConfig(ServiceConfig):
     grpc_address: str = field(default="0.0.0.0:5884", metadata={"parse": host_port})
@@ -44,3 +71,25 @@ class JoinServerConfig(ServiceConfig):
     js_join_eui_prefixes: tuple[JoinPrefix, ...] = field(
         default=(JoinPrefix(bytes(8), 0),), metadata={"parse": parse_join_eui_prefixes}
     )
+    # Encrypts root keys and stored session keys at rest; without it they are stored in the clear.
+    js_root_key_kek: bytes | None = field(default=None, metadata={"parse": hex_key, "secret": True})
+    # KEKs by label, for devices whose network_server_kek_label / application_server_kek_label is set.
+    js_keks: tuple[tuple[str, bytes], ...] = field(default=(), metadata={"parse": parse_keks, "secret": True})
+    # How many used DevNonces of a LoRaWAN 1.0.x device are remembered.
+    js_dev_nonce_history: int = 64
+    rights_cache_seconds: float = 10.0
+
+    def validate(self) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        if self.js_dev_nonce_history < 1:
+            problems[env_name("js_dev_nonce_history")] = "must be at least 1"
+        if not self.redis_prefix:
+            problems[env_name("redis_prefix")] = "must not be empty"
+        return problems
+
+    def kek(self, label: str) -> bytes | None:
+        """The KEK configured under ``label``."""
+        for name, key in self.js_keks:
+            if name == label:
+                return key
+        return None

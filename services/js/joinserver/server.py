@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import structlog
+
 from joinserver.config import JoinServerConfig
 from joinserver.grpc_js import JsServicer
+from joinserver.grpc_nsjs import AsJsServicer, NsJsServicer
+from joinserver.join import JoinHandler
+from joinserver.keyvault import KeyVault
+from joinserver.observability import JoinMetrics
+from joinserver.redisstore import RedisDeviceRegistry
+from joinserver.sessions import SessionKeys
 from lorastack.component import Component
-from lorastack.service import connect_nats, connect_redis
+from lorastack.service import connect_events, connect_nats, connect_redis
 
 __all__ = ["build"]
+
+log = structlog.get_logger(__name__)
 
 
 async def build(config: JoinServerConfig) -> Component:
     component = Component("js", config)
-    connect_redis(component, config.redis_url)
-    await connect_nats(component)
+    redis = connect_redis(component, config.redis_url)
+    nats_client = await connect_nats(component)
+    bus = await connect_events(component, nats_client)
+    vault = KeyVault(config.js_root_key_kek, dict(config.js_keks))
+    if not vault.seals:
+        log.warning("no LORASTACK_JS_ROOT_KEY_KEK: root and session keys are stored unencrypted")
+    devices = RedisDeviceRegistry(redis, config.redis_prefix)
+    sessions = SessionKeys(devices, vault)
+    joins = JoinHandler(
+        devices,
+        vault,
+        prefixes=config.js_join_eui_prefixes,
+        dev_nonce_history=config.js_dev_nonce_history,
+        metrics=JoinMetrics(component.metrics),
+        bus=bus,
+    )
     component.add_service("ttn.lorawan.v3.Js", JsServicer(config.js_join_eui_prefixes))
+    component.add_service("ttn.lorawan.v3.NsJs", NsJsServicer(joins, sessions))
+    component.add_service("ttn.lorawan.v3.AsJs", AsJsServicer(sessions))
     return component
