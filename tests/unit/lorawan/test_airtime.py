@@ -1,4 +1,4 @@
-"""Time on air against published calculator figures."""
+"""Time on air against a published calculator and the Semtech AN1200.13 formula."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from lorastack.lorawan.airtime import (
 from lorastack.lorawan.band import FSKModulation, LoRaModulation, LRFHSSModulation, get_band
 from lorastack.lorawan.errors import LoRaWANError
 
-# (PHYPayload bytes, SF, BW, milliseconds). The Things Network airtime calculator
-# (avbentem.github.io/airtime-calculator, 8-symbol preamble, explicit header, CRC, CR 4/5)
-# shows these to 0.1 ms; 13 bytes is an empty LoRaWAN uplink (MHDR, FHDR, MIC).
+# (PHYPayload bytes, SF, BW, milliseconds); 8-symbol preamble, explicit header, CRC, CR 4/5;
+# 13 bytes is an empty LoRaWAN uplink (MHDR, FHDR, MIC). The rows (13, 7, 125 kHz),
+# (13, 12, 125 kHz) and (51, 12, 125 kHz) match The Things Network airtime calculator
+# (avbentem.github.io/airtime-calculator); the others are worked by hand from the formula
+# of Semtech AN1200.13 section 4, not taken from a published table.
 PUBLISHED = [
     (13, 7, 125_000, 46.336),
     (13, 8, 125_000, 82.432),
