@@ -1,13 +1,97 @@
-"""Wiring of the Identity Server: the PostgreSQL pool and servicers on a Component."""
+"""Wiring of the Identity Server: the PostgreSQL pool, stores, domain objects and servicers on a Component."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from psycopg_pool import AsyncConnectionPool
+
+from identityserver import errors, specs
+from identityserver.access import Access
+from identityserver.auth import Authorizer
 from identityserver.config import IdentityServerConfig
+from identityserver.grpc_access import AccessServicer
+from identityserver.grpc_entity_access import EntityAccessServicer
+from identityserver.grpc_registry import GatewayRegistryServicer, RegistryServicer
+from identityserver.grpc_user import UserRegistryServicer
+from identityserver.pgstore import AccessStore, EntityStore, UserSecrets
+from identityserver.registry import Notify, Registry, _silent
+from identityserver.users import Users
 from lorastack.component import Component
 from lorastack.service import connect_nats
 from lorastack.storage import postgres
+from ttn.lorawan.v3 import application_pb2, gateway_pb2, organization_pb2
 
-__all__ = ["build"]
+__all__ = ["IdentityServer", "build", "wire"]
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityServer:
+    """The domain objects of one process (tests and the bootstrap command use them directly)."""
+
+    auth: Authorizer
+    access: Access
+    users: Users
+    applications: Registry[application_pb2.Application]
+    gateways: Registry[gateway_pb2.Gateway]
+    organizations: Registry[organization_pb2.Organization]
+
+
+def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify = _silent) -> IdentityServer:
+    access_store = AccessStore(pool)
+    secrets = UserSecrets(pool)
+    auth = Authorizer(access_store, secrets, default_tenant=config.default_tenant, cluster_keys=config.cluster_keys)
+    user_store = EntityStore(
+        pool, kind="user", table="users", message=specs.USER.message, columns=specs.user_columns, account=True
+    )
+    org_store = EntityStore(
+        pool,
+        kind="organization",
+        table="organizations",
+        message=specs.ORGANIZATION.message,
+        columns=specs.named,
+        account=True,
+    )
+    app_store = EntityStore(
+        pool, kind="application", table="applications", message=specs.APPLICATION.message, columns=specs.named
+    )
+    gateway_store = EntityStore(
+        pool,
+        kind="gateway",
+        table="gateways",
+        message=specs.GATEWAY.message,
+        columns=specs.gateway_columns,
+        unique_messages={"gateways_eui": lambda g: errors.eui_taken(eui=bytes(g.ids.eui).hex().upper())},
+    )
+    return IdentityServer(
+        auth=auth,
+        access=Access(access_store, auth, notify),
+        users=Users(Registry(specs.USER, user_store, auth, notify), secrets, auth),
+        applications=Registry(specs.APPLICATION, app_store, auth, notify),
+        gateways=Registry(specs.GATEWAY, gateway_store, auth, notify),
+        organizations=Registry(specs.ORGANIZATION, org_store, auth, notify),
+    )
+
+
+def register(component: Component, server: IdentityServer) -> None:
+    auth = server.auth
+    v3 = "ttn.lorawan.v3."
+    component.add_service(v3 + "EntityAccess", EntityAccessServicer(auth))
+    component.add_service(v3 + "UserRegistry", UserRegistryServicer(server.users, auth))
+    component.add_service(
+        v3 + "ApplicationRegistry", RegistryServicer(server.applications, auth, application_pb2.Applications)
+    )
+    component.add_service(v3 + "GatewayRegistry", GatewayRegistryServicer(server.gateways, auth, gateway_pb2.Gateways))
+    component.add_service(
+        v3 + "OrganizationRegistry", RegistryServicer(server.organizations, auth, organization_pb2.Organizations)
+    )
+    for kind, service in (
+        ("user", "UserAccess"),
+        ("application", "ApplicationAccess"),
+        ("gateway", "GatewayAccess"),
+        ("organization", "OrganizationAccess"),
+    ):
+        component.add_service(v3 + service, AccessServicer(kind, server.access, auth))
 
 
 async def build(config: IdentityServerConfig) -> Component:
@@ -22,4 +106,5 @@ async def build(config: IdentityServerConfig) -> Component:
     component.health.add("postgresql", database_ready)
     component.on_stop(pool.close)
     await connect_nats(component)
+    register(component, wire(config, pool))
     return component
