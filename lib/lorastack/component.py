@@ -65,7 +65,7 @@ class Component:
         self._on_stop: list[Callable[[], Awaitable[None]]] = []
         self._stopped = asyncio.Event()
         self._up = self.metrics.gauge("up", "1 while the process serves")
-        self._served: set[str] = set()
+        self.servicers: dict[str, Any] = {}
 
     # Registration -------------------------------------------------------
 
@@ -74,12 +74,12 @@ class Component:
         short = full_name.rpartition(".")[2]
         register = getattr(protos.grpc_module(full_name), f"add_{short}Servicer_to_server")
         register(servicer, self.grpc_server)
-        self._served.add(full_name)
+        self.servicers[full_name] = servicer
 
     def _serve_remaining(self) -> None:
         """Services of the role without logic yet answer UNIMPLEMENTED, with details."""
         for full_name in services_of_role(self.role):
-            if full_name not in self._served:
+            if full_name not in self.servicers:
                 short = full_name.rpartition(".")[2]
                 base = getattr(protos.grpc_module(full_name), f"{short}Servicer")
                 self.add_service(full_name, base())
