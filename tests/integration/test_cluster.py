@@ -74,6 +74,18 @@ def _b64(hex_text: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_text)).decode()
 
 
+async def test_openapi_document_and_console_are_served(cluster: LocalCluster, http: aiohttp.ClientSession) -> None:
+    base = cluster.roles["is"].http_url
+    async with http.get(f"{base}/api/v3/openapi.json") as resp:
+        assert resp.status == 200
+        document = await resp.json()
+    assert document["paths"]["/api/v3/js/join_eui_prefixes"]["get"]["operationId"] == "Js_GetJoinEUIPrefixes"
+    async with http.get(f"{base}/api") as resp:
+        assert resp.status == 200
+        page = await resp.text()
+    assert "<html" in page.lower() and "https://" not in page  # local assets only
+
+
 async def test_cluster_only_call_needs_the_cluster_key(cluster: LocalCluster) -> None:
     key = cluster.roles["is"].env["LORASTACK_CLUSTER_KEYS"]
     async with grpc.aio.insecure_channel(cluster.roles["js"].grpc_target) as channel:
