@@ -7,12 +7,15 @@ import structlog
 from joinserver.config import JoinServerConfig
 from joinserver.grpc_js import JsServicer
 from joinserver.grpc_nsjs import AsJsServicer, NsJsServicer
+from joinserver.grpc_registry import JsEndDeviceRegistryServicer
 from joinserver.join import JoinHandler
 from joinserver.keyvault import KeyVault
 from joinserver.observability import JoinMetrics
 from joinserver.redisstore import RedisDeviceRegistry
+from joinserver.registry import EndDevices
 from joinserver.sessions import SessionKeys
 from lorastack.component import Component
+from lorastack.rights import RightsClient
 from lorastack.service import connect_events, connect_nats, connect_redis
 
 __all__ = ["build"]
@@ -41,4 +44,9 @@ async def build(config: JoinServerConfig) -> Component:
     component.add_service("ttn.lorawan.v3.Js", JsServicer(config.js_join_eui_prefixes))
     component.add_service("ttn.lorawan.v3.NsJs", NsJsServicer(joins, sessions))
     component.add_service("ttn.lorawan.v3.AsJs", AsJsServicer(sessions))
+    rights = RightsClient(
+        lambda: component.peers.channel("is"), cluster_keys=config.cluster_keys, ttl=config.rights_cache_seconds
+    )
+    registry = JsEndDeviceRegistryServicer(EndDevices(devices, vault, bus), rights)
+    component.add_service("ttn.lorawan.v3.JsEndDeviceRegistry", registry)
     return component
