@@ -1,0 +1,1 @@
+"""The Semtech UDP packet forwarder front end (protocol version 2)."""
