@@ -44,7 +44,10 @@ class Access:
     async def list_rights(self, caller: Caller, kind: str, entity_id: str) -> list[int]:
         """The caller's rights on the entity; an empty list, not an error, when it has none."""
         held = await self._auth.rights(caller, kind, entity_id)
-        return sorted(held & kinds.all_rights_of(kind)) if not caller.cluster else sorted(held)
+        # An organization's rights reach its applications and gateways, so they are not cut to its kind.
+        if caller.cluster or kind == "organization":
+            return sorted(held)
+        return sorted(held & kinds.all_rights_of(kind))
 
     async def _grantable(self, caller: Caller, kind: str, entity_id: str, rights: Sequence[int]) -> list[int]:
         held = await self._auth.require(caller, kind, entity_id, kinds.KINDS[kind].api_keys)

@@ -36,6 +36,9 @@ class EntitySpec(Generic[M]):
     validate: Callable[[M], None]
     # Paths an Update may not name (identifiers and server-set fields).
     read_only: tuple[str, ...] = ("ids", "created_at", "updated_at", "deleted_at")
+    # What the first collaborator receives; organizations pass every right on to their applications
+    # and gateways, so their creator gets RIGHT_ALL (as in The Things Stack).
+    owner_rights: tuple[int, ...] = ()
 
 
 def masked(msg: M, paths: Sequence[str]) -> M:
@@ -82,7 +85,7 @@ class Registry(Generic[M]):
             entity_id,
             msg,
             collaborator=collaborator,
-            rights=[self._rights.all],
+            rights=list(self.spec.owner_rights) or [self._rights.all],
             secrets=secrets,
         )
         await self._notify(f"is.{self.spec.kind}.create", self.spec.kind, entity_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from identityserver import errors, validation
 from identityserver.registry import EntitySpec
-from ttn.lorawan.v3 import application_pb2, gateway_pb2, organization_pb2, user_pb2
+from ttn.lorawan.v3 import application_pb2, gateway_pb2, organization_pb2, rights_pb2, user_pb2
 
 __all__ = ["APPLICATION", "GATEWAY", "ORGANIZATION", "USER", "gateway_columns", "user_columns"]
 
@@ -66,7 +66,11 @@ APPLICATION = EntitySpec(
 )
 GATEWAY = EntitySpec("gateway", gateway_pb2.Gateway, lambda g: g.ids.gateway_id, _validate_gateway)
 ORGANIZATION = EntitySpec(
-    "organization", organization_pb2.Organization, lambda o: o.ids.organization_id, _validate_organization
+    "organization",
+    organization_pb2.Organization,
+    lambda o: o.ids.organization_id,
+    _validate_organization,
+    owner_rights=(rights_pb2.RIGHT_ALL,),
 )
 USER = EntitySpec(
     "user",

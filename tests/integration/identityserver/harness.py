@@ -89,3 +89,25 @@ async def running_server(**overrides: Any) -> AsyncIterator[Server]:
             await component.stop()
     finally:
         await drop_database(name)
+
+
+async def add_tenant(server: Server, tenant: str) -> str:
+    """A second tenant with its own admin user and key (made directly in the database, like bootstrap)."""
+    from identityserver.auth import Caller
+    from identityserver.server import wire
+    from lorastack.storage import postgres
+    from ttn.lorawan.v3 import identifiers_pb2, rights_pb2, user_pb2
+
+    async with await psycopg.AsyncConnection.connect(server.config.database_url, autocommit=True) as conn:
+        await conn.execute("INSERT INTO tenants (tenant_id) VALUES (%s)", (tenant,))
+    pool = postgres.open_pool(server.config.database_url, max_size=1)
+    await pool.open()
+    try:
+        domain = wire(server.config, pool)
+        caller = Caller(tenant, cluster=True)
+        user = user_pb2.User(ids=identifiers_pb2.UserIdentifiers(user_id="admin"), admin=True, password="p" * 12)
+        await domain.users.create(caller, user)
+        key = await domain.access.create_key(caller, "user", "admin", "tenant admin", [rights_pb2.RIGHT_ALL], None)
+        return key.key
+    finally:
+        await pool.close()
