@@ -1,0 +1,1 @@
+"""Downlink scheduling: per-gateway concentrator-time bookkeeping and the ScheduleDownlink flow."""

@@ -1,0 +1,127 @@
+"""Uplinks on their way to the NS: routing by message type and DevAddr, a bounded queue, retries with backoff.
+
+Routing follows LoRaWAN 1.1 section 4.2 (MHDR MType) and 6.1.1 (DevAddr in the FHDR, little-endian).
+The receive path only enqueues; workers make the GsNs.HandleUplink calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Sequence
+
+import grpc
+import structlog
+
+from gatewayserver.observability import Observability
+from lorastack.lorawan.devaddr import DevAddr, DevAddrPrefix
+from ttn.lorawan.v3 import messages_pb2, networkserver_pb2_grpc
+
+__all__ = ["UplinkForwarder", "route"]
+
+log = structlog.get_logger(logger_name="gatewayserver.upstream")
+
+# MType values (LoRaWAN 1.1 section 4.2.1).
+_JOIN_REQUEST, _UNCONFIRMED_UP, _CONFIRMED_UP, _REJOIN_REQUEST = 0, 2, 4, 6
+_RETRYABLE = frozenset(
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        grpc.StatusCode.ABORTED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNKNOWN,
+    }
+)
+
+
+def route(raw_payload: bytes, prefixes: Sequence[DevAddrPrefix]) -> str | None:
+    """None to forward the frame to the NS, or why it is dropped (a bounded metric label)."""
+    if not raw_payload:
+        return "empty_payload"
+    mtype = raw_payload[0] >> 5
+    if mtype in (_JOIN_REQUEST, _REJOIN_REQUEST):
+        return None
+    if mtype not in (_UNCONFIRMED_UP, _CONFIRMED_UP):
+        return "not_uplink" if mtype in (1, 3, 5) else "proprietary"
+    if len(raw_payload) < 12:
+        return "too_short"
+    if not prefixes:
+        return None
+    dev_addr = DevAddr.from_le(raw_payload, 1)
+    return None if any(p.matches(dev_addr) for p in prefixes) else "foreign_dev_addr"
+
+
+class UplinkForwarder:
+    """Queue of UplinkMessages for the NS; ``submit`` never waits, full queues drop and count."""
+
+    def __init__(
+        self,
+        channel: Callable[[], grpc.aio.Channel | None],
+        metadata: Callable[[], tuple[tuple[str, str], ...]],
+        observability: Observability,
+        *,
+        queue_size: int = 8192,
+        workers: int = 8,
+        retries: int = 5,
+        retry_base: float = 0.1,
+    ) -> None:
+        self._channel = channel
+        self._metadata = metadata
+        self._obs = observability
+        self._queue: asyncio.Queue[tuple[float, messages_pb2.UplinkMessage]] = asyncio.Queue(queue_size)
+        self._workers = workers
+        self._retries = retries
+        self._retry_base = retry_base
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def submit(self, message: messages_pb2.UplinkMessage) -> bool:
+        try:
+            self._queue.put_nowait((time.monotonic(), message))
+        except asyncio.QueueFull:
+            self._obs.uplinks_dropped.labels("forward_queue_full").inc()
+            return False
+        self._obs.queue_depth.labels("uplink_forward").set(self._queue.qsize())
+        return True
+
+    async def start(self) -> None:
+        for index in range(self._workers):
+            self._tasks.append(asyncio.create_task(self._work(), name=f"gs-uplink-forwarder-{index}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def _work(self) -> None:
+        while True:
+            received, message = await self._queue.get()
+            try:
+                await self._forward(message)
+                self._obs.forward_latency.observe(time.monotonic() - received)
+            except Exception:
+                log.exception("uplink forwarding failed")
+            finally:
+                self._queue.task_done()
+
+    async def _forward(self, message: messages_pb2.UplinkMessage) -> None:
+        for attempt in range(self._retries + 1):
+            channel = self._channel()
+            if channel is None:
+                self._obs.uplinks_dropped.labels("no_network_server").inc()
+                return
+            stub = networkserver_pb2_grpc.GsNsStub(channel)
+            try:
+                await stub.HandleUplink(message, metadata=self._metadata(), timeout=5)
+            except grpc.aio.AioRpcError as err:
+                if err.code() not in _RETRYABLE or attempt == self._retries:
+                    log.debug("network server refused uplink", code=err.code().name, attempt=attempt)
+                    self._obs.uplinks_dropped.labels("network_server_error").inc()
+                    return
+                # Full jitter keeps many replicas from retrying in lock step after an NS restart.
+                await asyncio.sleep(random.uniform(0, self._retry_base * (2**attempt)))
+                continue
+            self._obs.uplinks_forwarded.inc()
+            return
