@@ -3,14 +3,96 @@
 from __future__ import annotations
 
 from applicationserver.config import ApplicationServerConfig
+from applicationserver.distribution import LiveFanout
+from applicationserver.downlink import DownlinkService
+from applicationserver.formatters import JavaScriptEngine, PayloadFormatters
+from applicationserver.grpc_appas import AppAsServicer
+from applicationserver.grpc_as import AsServicer
+from applicationserver.grpc_processors import DownlinkProcessorServicer, UplinkProcessorServicer
+from applicationserver.grpc_registry import AsEndDeviceRegistryServicer
+from applicationserver.keys import JoinServerKeys, KeyVault
+from applicationserver.link import LinkManager
+from applicationserver.observability import ASMetrics
+from applicationserver.redisstore import (
+    RedisDeviceStore,
+    RedisLinkStore,
+    RedisPubSubStore,
+    RedisUpStream,
+    RedisWebhookStore,
+)
+from applicationserver.uplink import UplinkProcessor
 from lorastack.component import Component
-from lorastack.service import connect_nats, connect_redis
+from lorastack.rights import RightsClient
+from lorastack.service import connect_events, connect_nats, connect_redis
+from lorastack.storage.redis import Keys
 
 __all__ = ["build"]
 
 
 async def build(config: ApplicationServerConfig) -> Component:
     component = Component("as", config)
-    connect_redis(component, config.redis_url)
-    await connect_nats(component)
+    redis = connect_redis(component, config.redis_url)
+    nats_client = await connect_nats(component)
+    bus = await connect_events(component, nats_client)
+    keys = Keys(config.redis_prefix)
+    links = RedisLinkStore(redis, keys)
+    devices = RedisDeviceStore(redis, keys)
+    webhooks = RedisWebhookStore(redis, keys)
+    pubsubs = RedisPubSubStore(redis, keys)
+    upstream = RedisUpStream(redis, keys, max_length=config.as_uplink_stream_max_length)
+    metrics = ASMetrics.create(component.metrics)
+    rights = RightsClient(lambda: component.peers.channel("is"), cluster_keys=config.cluster_keys)
+    formatters = PayloadFormatters(
+        JavaScriptEngine(
+            time_limit=config.as_formatter_time_limit_seconds, memory_limit=config.as_formatter_memory_limit_bytes
+        )
+    )
+    vault = KeyVault(dict(config.as_keks))
+    peers = component.peers
+    processor = UplinkProcessor(
+        devices=devices,
+        formatters=formatters,
+        vault=vault,
+        join_server=JoinServerKeys(lambda: peers.channel("js"), peers.cluster_metadata),
+        publisher=bus,
+        metrics=metrics,
+    )
+    manager = LinkManager(
+        links=links,
+        processor=processor,
+        upstream=upstream,
+        network_server=lambda: peers.channel("ns"),
+        network_server_address=lambda: peers.address("ns") or "",
+        metadata=peers.cluster_metadata,
+        publisher=bus,
+        metrics=metrics,
+        backoff=(config.as_link_backoff_min_seconds, config.as_link_backoff_max_seconds),
+    )
+    fanout = LiveFanout(upstream)
+    downlinks = DownlinkService(
+        devices=devices,
+        links=links,
+        formatters=formatters,
+        vault=vault,
+        upstream=upstream,
+        network_server=lambda: peers.channel("ns"),
+        metadata=peers.cluster_metadata,
+        publisher=bus,
+        metrics=metrics,
+    )
+    component.add_service("ttn.lorawan.v3.As", AsServicer(links=links, manager=manager, rights=rights))
+    component.add_service(
+        "ttn.lorawan.v3.AsEndDeviceRegistry",
+        AsEndDeviceRegistryServicer(devices=devices, rights=rights, publisher=bus),
+    )
+    component.add_service("ttn.lorawan.v3.AppAs", AppAsServicer(fanout=fanout, downlinks=downlinks, rights=rights))
+    component.add_service(
+        "ttn.lorawan.v3.UplinkMessageProcessor", UplinkProcessorServicer(formatters=formatters, rights=rights)
+    )
+    component.add_service(
+        "ttn.lorawan.v3.DownlinkMessageProcessor", DownlinkProcessorServicer(formatters=formatters, rights=rights)
+    )
+    component.spawn(fanout.run, "as-fanout")
+    component.spawn(manager.run, "as-links")
+    del webhooks, pubsubs  # wired in by the integrations below
     return component

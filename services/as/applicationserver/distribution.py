@@ -1,0 +1,144 @@
+"""Delivery from the uplink stream: live listeners of this process (MQTT clients, AppAs.Subscribe) tail it,
+durable integrations (webhooks, pub/sub) read it through a consumer group each and acknowledge an entry only
+after delivering it, so a restart resumes where the integration was."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from applicationserver.redisstore import RedisUpStream
+from ttn.lorawan.v3 import messages_pb2
+
+__all__ = ["DurableConsumer", "LiveFanout"]
+
+log = structlog.get_logger(logger_name="applicationserver.distribution")
+
+Listener = Callable[[messages_pb2.ApplicationUp], None]
+Deliver = Callable[[messages_pb2.ApplicationUp], Awaitable[None]]
+
+
+class LiveFanout:
+    """Listeners are plain callbacks that must not block (they queue what they cannot do at once)."""
+
+    def __init__(self, upstream: RedisUpStream, *, block_ms: int = 1000) -> None:
+        self._upstream = upstream
+        self._block_ms = block_ms
+        self._listeners: dict[str, set[Listener]] = {}
+        self._everything: set[Listener] = set()
+        self.ready = asyncio.Event()
+
+    def add(self, app_id: str | None, listener: Listener) -> Callable[[], None]:
+        """Listen to one application (or all, with None); returns the function that stops listening."""
+        bucket = self._everything if app_id is None else self._listeners.setdefault(app_id, set())
+        bucket.add(listener)
+
+        def remove() -> None:
+            bucket.discard(listener)
+
+        return remove
+
+    async def run(self) -> None:
+        last = await self._upstream.last_id()
+        self.ready.set()
+        while True:
+            try:
+                entries = await self._upstream.read_after(last, count=200, block_ms=self._block_ms)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading the uplink stream failed")
+                await asyncio.sleep(1)
+                continue
+            for entry_id, up in entries:
+                last = entry_id
+                self._dispatch(up)
+
+    def _dispatch(self, up: messages_pb2.ApplicationUp) -> None:
+        app_id = up.end_device_ids.application_ids.application_id
+        for listener in (*self._everything, *self._listeners.get(app_id, ())):
+            try:
+                listener(up)
+            except Exception:
+                log.exception("live listener failed")
+
+
+class DurableConsumer:
+    """One consumer group; messages of one application are delivered in order, applications in parallel."""
+
+    def __init__(
+        self,
+        upstream: RedisUpStream,
+        *,
+        group: str,
+        consumer: str,
+        deliver: Deliver,
+        block_ms: int = 1000,
+        queue_size: int = 256,
+    ) -> None:
+        self._upstream = upstream
+        self.group = group
+        self._consumer = consumer
+        self._deliver = deliver
+        self._block_ms = block_ms
+        self._queue_size = queue_size
+        self._workers: dict[str, tuple[asyncio.Queue[tuple[str, messages_pb2.ApplicationUp]], asyncio.Task[None]]] = {}
+
+    async def run(self) -> None:
+        await self._upstream.ensure_group(self.group)
+        try:
+            pending = True
+            while True:
+                try:
+                    entries = await self._upstream.read_group(
+                        self.group, self._consumer, pending=pending, count=200, block_ms=self._block_ms
+                    )
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("reading the uplink stream failed", group=self.group)
+                    await asyncio.sleep(1)
+                    continue
+                if pending and not entries:
+                    pending = False  # what this consumer had taken before a restart is back in hand
+                    continue
+                for entry_id, up in entries:
+                    await self._queue_for(up.end_device_ids.application_ids.application_id).put((entry_id, up))
+                if pending:
+                    # Pending entries stay pending until acknowledged; wait before reading them again.
+                    await self._drain()
+        finally:
+            for _queue, task in self._workers.values():
+                task.cancel()
+            for _queue, task in self._workers.values():
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _drain(self) -> None:
+        for queue, _task in list(self._workers.values()):
+            await queue.join()
+
+    def _queue_for(self, app_id: str) -> asyncio.Queue[tuple[str, messages_pb2.ApplicationUp]]:
+        existing = self._workers.get(app_id)
+        if existing is not None:
+            return existing[0]
+        queue: asyncio.Queue[tuple[str, messages_pb2.ApplicationUp]] = asyncio.Queue(self._queue_size)
+        task = asyncio.create_task(self._work(queue), name=f"{self.group}-{app_id}")
+        self._workers[app_id] = (queue, task)
+        return queue
+
+    async def _work(self, queue: asyncio.Queue[tuple[str, messages_pb2.ApplicationUp]]) -> None:
+        while True:
+            entry_id, up = await queue.get()
+            try:
+                await self._deliver(up)
+                await self._upstream.ack(self.group, [entry_id])
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery failed", group=self.group)
+            finally:
+                queue.task_done()

@@ -1,0 +1,112 @@
+"""The ``ttn.lorawan.v3.AsEndDeviceRegistry`` service: the AS fields of an end device (seed 001)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import empty_pb2
+
+from applicationserver import errors
+from applicationserver.observability import Events
+from applicationserver.ports import EventPublisher
+from applicationserver.store import DeviceStore
+from lorastack import fieldmask
+from lorastack.rights import RightsClient
+from ttn.lorawan.v3 import end_device_pb2, identifiers_pb2, rights_pb2
+
+__all__ = ["AS_DEVICE_FIELDS", "AsEndDeviceRegistryServicer"]
+
+EndDevice = end_device_pb2.EndDevice
+
+# What the AS stores of an end device: seed 001, plus the settings the AS itself acts on.
+AS_DEVICE_FIELDS = (
+    "ids",
+    "formatters",
+    "session.dev_addr",
+    "session.keys.session_key_id",
+    "session.keys.app_s_key",
+    "session.last_a_f_cnt_down",
+    "pending_session.dev_addr",
+    "pending_session.keys.session_key_id",
+    "pending_session.keys.app_s_key",
+    "skip_payload_crypto_override",
+    "version_ids",
+    "created_at",
+    "updated_at",
+)
+_KEY_PATHS = ("session.keys.app_s_key", "pending_session.keys.app_s_key")
+
+
+def _touches_keys(paths: list[str]) -> bool:
+    return any(
+        p in ("session", "pending_session", "session.keys", "pending_session.keys") or p.startswith(_KEY_PATHS)
+        for p in paths
+    )
+
+
+class AsEndDeviceRegistryServicer:
+    def __init__(self, *, devices: DeviceStore, rights: RightsClient, publisher: EventPublisher) -> None:
+        self._devices = devices
+        self._rights = rights
+        self._events = publisher
+
+    async def Get(self, request: end_device_pb2.GetEndDeviceRequest, context: Any) -> Any:
+        ids = request.end_device_ids
+        app_id = ids.application_ids.application_id
+        paths = fieldmask.validate_paths(EndDevice.DESCRIPTOR, request.field_mask.paths, AS_DEVICE_FIELDS)
+        needed = [rights_pb2.RIGHT_APPLICATION_DEVICES_READ]
+        if _touches_keys(paths):
+            needed.append(rights_pb2.RIGHT_APPLICATION_DEVICES_READ_KEYS)
+        await self._rights.require("application", app_id, *needed)
+        device = await self._devices.get(app_id, ids.device_id)
+        if device is None:
+            raise errors.device_not_found(device_id=ids.device_id)
+        out = fieldmask.select(device, ["ids", *paths])
+        if not _touches_keys(paths):
+            for session in (out.session, out.pending_session):
+                session.keys.ClearField("app_s_key")
+        return out
+
+    async def Set(self, request: end_device_pb2.SetEndDeviceRequest, context: Any) -> Any:
+        ids = request.end_device.ids
+        app_id, dev_id = ids.application_ids.application_id, ids.device_id
+        if not app_id or not dev_id:
+            raise errors.invalid_downlink(reason="end_device.ids needs application and device id")
+        paths = fieldmask.validate_paths(EndDevice.DESCRIPTOR, request.field_mask.paths, AS_DEVICE_FIELDS)
+        needed = [rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE]
+        if _touches_keys(paths):
+            needed.append(rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE_KEYS)
+        await self._rights.require("application", app_id, *needed)
+
+        def change(current: EndDevice | None) -> EndDevice:
+            out = current if current is not None else EndDevice()
+            if current is None:
+                out.ids.CopyFrom(ids)
+                out.created_at.GetCurrentTime()
+            fieldmask.apply(request.end_device, out, [p for p in paths if p not in ("created_at", "updated_at")])
+            out.ids.application_ids.application_id, out.ids.device_id = app_id, dev_id
+            out.updated_at.GetCurrentTime()
+            return out
+
+        stored = await self._devices.update(app_id, dev_id, change)
+        assert stored is not None
+        await self._events.publish(Events.end_device_set, identifiers=[stored.ids])
+        out = fieldmask.select(stored, ["ids", *paths])
+        for session in (out.session, out.pending_session):
+            session.keys.ClearField("app_s_key")
+        return out
+
+    async def Delete(self, request: identifiers_pb2.EndDeviceIdentifiers, context: Any) -> Any:
+        app_id = request.application_ids.application_id
+        await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE)
+        existed: list[bool] = []
+
+        def remove(current: EndDevice | None) -> None:
+            existed.append(current is not None)
+            return None
+
+        await self._devices.update(app_id, request.device_id, remove)
+        if not existed or not existed[-1]:
+            raise errors.device_not_found(device_id=request.device_id)
+        await self._events.publish(Events.end_device_delete, identifiers=[request])
+        return empty_pb2.Empty()

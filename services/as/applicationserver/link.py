@@ -1,0 +1,155 @@
+"""The application links: one AsNs.LinkApplication stream per application, kept open with backoff.
+
+The AS names the application in the ``id`` call metadata (The Things Stack's rpcmetadata key) beside the
+cluster key, and answers each ApplicationUp with one Empty once the message is in the uplink stream,
+so the Network Server may forget it only after the AS has it for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+
+import grpc
+import structlog
+from google.protobuf import empty_pb2
+
+from applicationserver.observability import ASMetrics, Events
+from applicationserver.ports import EventPublisher
+from applicationserver.store import LinkStore, UpStream
+from applicationserver.uplink import UplinkProcessor
+from lorastack import events
+from ttn.lorawan.v3 import messages_pb2, networkserver_pb2_grpc
+
+__all__ = ["LinkManager"]
+
+log = structlog.get_logger(logger_name="applicationserver.link")
+
+RESCAN_SECONDS = 5.0
+
+
+class LinkManager:
+    def __init__(
+        self,
+        *,
+        links: LinkStore,
+        processor: UplinkProcessor,
+        upstream: UpStream,
+        network_server: Callable[[], grpc.aio.Channel | None],
+        network_server_address: Callable[[], str],
+        metadata: Callable[[], Sequence[tuple[str, str]]],
+        publisher: EventPublisher,
+        metrics: ASMetrics,
+        backoff: tuple[float, float] = (0.2, 10.0),
+        tenant_id: str = "",
+    ) -> None:
+        self._links = links
+        self._processor = processor
+        self._upstream = upstream
+        self._ns = network_server
+        self._ns_address = network_server_address
+        self._metadata = metadata
+        self._events = publisher
+        self._metrics = metrics
+        self._backoff = backoff
+        self._tenant_id = tenant_id
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._errors: dict[str, str] = {}
+
+    def linked(self) -> list[str]:
+        return sorted(self._tasks)
+
+    def error(self, app_id: str) -> str | None:
+        """The last link failure of an application, if its link is down now."""
+        return self._errors.get(app_id)
+
+    async def run(self) -> None:
+        """Keep one link per stored application; links set on other replicas are found by rescanning."""
+        try:
+            while True:
+                await self.reconcile()
+                await asyncio.sleep(RESCAN_SECONDS)
+        finally:
+            await self.close()
+
+    async def reconcile(self, app_id: str | None = None) -> None:
+        wanted = set(await self._links.app_ids())
+        names = [app_id] if app_id is not None else sorted(wanted | set(self._tasks))
+        for name in names:
+            if name in wanted and name not in self._tasks:
+                self._tasks[name] = asyncio.create_task(self._keep(name), name=f"link-{name}")
+                self._metrics.links_up.set(len(self._tasks))
+            elif name not in wanted and name in self._tasks:
+                await self._stop(name)
+
+    async def _stop(self, app_id: str) -> None:
+        task = self._tasks.pop(app_id, None)
+        self._errors.pop(app_id, None)
+        self._metrics.links_up.set(len(self._tasks))
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def close(self) -> None:
+        for app_id in list(self._tasks):
+            await self._stop(app_id)
+
+    async def _keep(self, app_id: str) -> None:
+        delay = self._backoff[0]
+        while True:
+            try:
+                received = await self._link_once(app_id)
+                if received:
+                    delay = self._backoff[0]
+                self._errors[app_id] = "link closed by the network server"
+            except asyncio.CancelledError:
+                raise
+            except grpc.aio.AioRpcError as err:
+                self._errors[app_id] = f"{err.code().name}: {err.details()}"
+                log.info("link failed", application_id=app_id, code=err.code().name, details=err.details())
+                await self._events.publish(Events.link_fail, identifiers=[events.application(app_id)])
+            except Exception as err:
+                self._errors[app_id] = repr(err)
+                log.exception("link crashed", application_id=app_id)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self._backoff[1])
+
+    async def _link_once(self, app_id: str) -> int:
+        channel = self._ns()
+        if channel is None:
+            self._errors[app_id] = "no network server configured"
+            return 0
+        stub = networkserver_pb2_grpc.AsNsStub(channel)
+        acks: asyncio.Queue[empty_pb2.Empty] = asyncio.Queue()
+
+        async def requests() -> AsyncIterator[empty_pb2.Empty]:
+            while True:
+                yield await acks.get()
+
+        metadata = (*self._metadata(), ("id", app_id))
+        if self._tenant_id:
+            metadata = (*metadata, ("tenant-id", self._tenant_id))
+        call = stub.LinkApplication(requests(), metadata=metadata)
+        received = 0
+        try:
+            await self._links.record_linked(app_id, self._ns_address())
+            self._errors.pop(app_id, None)
+            async for up in call:
+                received += 1
+                await self._handle(app_id, up)
+                acks.put_nowait(empty_pb2.Empty())
+        finally:
+            call.cancel()
+        return received
+
+    async def _handle(self, app_id: str, up: messages_pb2.ApplicationUp) -> None:
+        if up.end_device_ids.application_ids.application_id != app_id:
+            self._metrics.uplinks_dropped.labels("wrong_application").inc()
+            return
+        link = await self._links.get(app_id)
+        processed = await self._processor.process(up, link)
+        if processed is not None:
+            await self._upstream.append([processed])
+        await self._links.record_up(app_id)

@@ -1,0 +1,264 @@
+"""What the AS does with each ApplicationUp from the Network Server before integrations see it:
+join-accepts store the session (AppSKey from the JS), uplinks are decrypted (LoRaWAN 1.1 section 4.3.3)
+and decoded, downlink notifications are decrypted for the application."""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+
+from applicationserver import errors
+from applicationserver.formatters import FormatterError, PayloadFormatters, effective
+from applicationserver.keys import JoinServerKeys, KeyVault
+from applicationserver.observability import ASMetrics, Events
+from applicationserver.ports import EventPublisher
+from applicationserver.store import DeviceStore
+from lorastack.errors import LorastackError
+from lorastack.lorawan.crypto import encrypt_frm_payload
+from lorastack.lorawan.devaddr import DevAddr
+from lorastack.lorawan.keys import AES128Key
+from lorastack.rpc.status import error_details
+from ttn.lorawan.v3 import applicationserver_pb2, end_device_pb2, error_pb2, keys_pb2, messages_pb2
+
+__all__ = ["UplinkProcessor", "skips_crypto"]
+
+log = structlog.get_logger(logger_name="applicationserver.uplink")
+
+EndDevice = end_device_pb2.EndDevice
+_DOWNLINK_KINDS = ("downlink_queued", "downlink_sent", "downlink_ack", "downlink_nack")
+
+
+def skips_crypto(device: EndDevice | None, link: applicationserver_pb2.ApplicationLink | None) -> bool:
+    """The device's override wins over the application's setting (seed 004)."""
+    if device is not None and device.HasField("skip_payload_crypto_override"):
+        return device.skip_payload_crypto_override.value
+    return bool(link is not None and link.HasField("skip_payload_crypto") and link.skip_payload_crypto.value)
+
+
+def _session_for(device: EndDevice, session_key_id: bytes) -> tuple[end_device_pb2.Session | None, bool]:
+    """The session with this key id, and whether it is the pending one."""
+    if device.HasField("session") and device.session.keys.session_key_id == session_key_id:
+        return device.session, False
+    if device.HasField("pending_session") and device.pending_session.keys.session_key_id == session_key_id:
+        return device.pending_session, True
+    return None, False
+
+
+class UplinkProcessor:
+    def __init__(
+        self,
+        *,
+        devices: DeviceStore,
+        formatters: PayloadFormatters,
+        vault: KeyVault,
+        join_server: JoinServerKeys,
+        publisher: EventPublisher,
+        metrics: ASMetrics,
+    ) -> None:
+        self._devices = devices
+        self._formatters = formatters
+        self._vault = vault
+        self._js = join_server
+        self._events = publisher
+        self._metrics = metrics
+
+    async def process(
+        self, up: messages_pb2.ApplicationUp, link: applicationserver_pb2.ApplicationLink | None
+    ) -> messages_pb2.ApplicationUp | None:
+        """The message to deliver to integrations, or None when it is dropped."""
+        kind = up.WhichOneof("up") or "none"
+        self._metrics.uplinks_received.labels(kind).inc()
+        if not up.HasField("received_at"):
+            up.received_at.GetCurrentTime()
+        try:
+            if kind == "join_accept":
+                await self._join_accept(up, link)
+            elif kind == "uplink_message":
+                await self._uplink(up, link)
+            elif kind in _DOWNLINK_KINDS or kind == "downlink_failed":
+                await self._downlink_notification(up, kind, link)
+        except LorastackError as err:
+            self._metrics.uplinks_dropped.labels(err.definition.name).inc()
+            log.warning("drop application up", kind=kind, error=str(err), device_id=up.end_device_ids.device_id)
+            await self._events.publish(
+                Events.up_data_drop,
+                identifiers=[up.end_device_ids],
+                data=err_details(err),
+                correlation_ids=up.correlation_ids,
+            )
+            return None
+        return up
+
+    # Join-accept ---------------------------------------------------------------------------------------
+
+    async def _join_accept(
+        self, up: messages_pb2.ApplicationUp, link: applicationserver_pb2.ApplicationLink | None
+    ) -> None:
+        ids = up.end_device_ids
+        accept = up.join_accept
+        await self._events.publish(Events.up_join_receive, identifiers=[ids], correlation_ids=up.correlation_ids)
+        envelope = keys_pb2.KeyEnvelope()
+        if accept.HasField("app_s_key"):
+            envelope.CopyFrom(accept.app_s_key)
+        else:
+            envelope.CopyFrom(await self._js.app_s_key(accept.session_key_id, ids.dev_eui, ids.join_eui))
+        if self._vault.can_open(envelope):
+            # Stored opened: the AS unwraps whatever it can, which overrides skipping payload crypto (seed 004).
+            envelope = keys_pb2.KeyEnvelope(key=self._vault.open(envelope))
+        session = end_device_pb2.Session(dev_addr=ids.dev_addr)
+        session.keys.session_key_id = accept.session_key_id
+        session.keys.app_s_key.CopyFrom(envelope)
+        session.started_at.GetCurrentTime()
+
+        def change(device: EndDevice | None) -> EndDevice:
+            out = device if device is not None else EndDevice(ids=ids)
+            if not out.ids.dev_eui:
+                out.ids.CopyFrom(ids)
+            out.ids.dev_addr = ids.dev_addr
+            target = out.pending_session if accept.pending_session else out.session
+            target.CopyFrom(session)
+            return out
+
+        await self._devices.update(ids.application_ids.application_id, ids.device_id, change)
+        # Integrations never see the AppSKey unless it stays wrapped for them (skipped payload crypto).
+        if envelope.key:
+            accept.ClearField("app_s_key")
+        else:
+            accept.app_s_key.CopyFrom(envelope)
+        await self._events.publish(Events.up_join_forward, identifiers=[ids], correlation_ids=up.correlation_ids)
+
+    # Data uplink -----------------------------------------------------------------------------------
+
+    async def _device_and_session(
+        self, up: messages_pb2.ApplicationUp, session_key_id: bytes
+    ) -> tuple[EndDevice | None, end_device_pb2.Session | None]:
+        ids = up.end_device_ids
+        app_id, dev_id = ids.application_ids.application_id, ids.device_id
+        device = await self._devices.get(app_id, dev_id)
+        if device is None:
+            return None, None
+        session, pending = _session_for(device, session_key_id)
+        if session is not None and pending:
+
+            def promote(current: EndDevice | None) -> EndDevice | None:
+                if current is None or not current.HasField("pending_session"):
+                    return current
+                if current.pending_session.keys.session_key_id == session_key_id:
+                    current.session.CopyFrom(current.pending_session)
+                    current.ClearField("pending_session")
+                return current
+
+            device = await self._devices.update(app_id, dev_id, promote) or device
+        elif session is None and session_key_id and ids.dev_eui:
+            # A session the AS missed (it was away during the join): ask the JS, as after a join-accept.
+            envelope = await self._js.app_s_key(session_key_id, ids.dev_eui, ids.join_eui)
+            if self._vault.can_open(envelope):
+                envelope = keys_pb2.KeyEnvelope(key=self._vault.open(envelope))
+            fresh = end_device_pb2.Session(dev_addr=ids.dev_addr)
+            fresh.keys.session_key_id = session_key_id
+            fresh.keys.app_s_key.CopyFrom(envelope)
+
+            def adopt(current: EndDevice | None) -> EndDevice | None:
+                if current is not None:
+                    current.session.CopyFrom(fresh)
+                return current
+
+            device = await self._devices.update(app_id, dev_id, adopt) or device
+        session, _ = _session_for(device, session_key_id)
+        return device, session
+
+    async def _uplink(self, up: messages_pb2.ApplicationUp, link: applicationserver_pb2.ApplicationLink | None) -> None:
+        ids = up.end_device_ids
+        msg = up.uplink_message
+        await self._events.publish(
+            Events.up_data_receive, identifiers=[ids], data=up, correlation_ids=up.correlation_ids
+        )
+        device, session = await self._device_and_session(up, msg.session_key_id)
+        if device is not None and device.HasField("version_ids") and not msg.HasField("version_ids"):
+            msg.version_ids.CopyFrom(device.version_ids)
+        envelope = msg.app_s_key if msg.HasField("app_s_key") else (session.keys.app_s_key if session else None)
+        if skips_crypto(device, link) or envelope is None or not self._vault.can_open(envelope):
+            if envelope is not None and not envelope.key:
+                msg.app_s_key.CopyFrom(envelope)  # wrapped: the integration holds the KEK
+            else:
+                msg.ClearField("app_s_key")
+            if envelope is None and not skips_crypto(device, link):
+                raise errors.no_app_s_key(device_id=ids.device_id)
+            await self._forwarded(up)
+            return
+        if msg.frm_payload and msg.f_port != 0:
+            dev_addr = ids.dev_addr or (session.dev_addr if session else b"")
+            key = AES128Key(self._vault.open(envelope))
+            msg.frm_payload = encrypt_frm_payload(
+                key, DevAddr(bytes(dev_addr)), msg.f_cnt, msg.frm_payload, uplink=True
+            )
+        msg.ClearField("app_s_key")
+        kind, parameter = effective(
+            device.formatters if device is not None and device.HasField("formatters") else None,
+            link.default_formatters if link is not None and link.HasField("default_formatters") else None,
+            uplink=True,
+        )
+        await self._decode(up, kind, parameter)
+        await self._forwarded(up)
+
+    async def _decode(self, up: messages_pb2.ApplicationUp, kind: int, parameter: str) -> None:
+        started = time.perf_counter()
+        try:
+            self._formatters.decode_uplink(kind, parameter, up.uplink_message)
+        except FormatterError as err:
+            up.uplink_message.ClearField("decoded_payload")
+            log.info("uplink decode failed", device_id=up.end_device_ids.device_id, error=str(err))
+            await self._events.publish(
+                Events.up_data_decode_fail,
+                identifiers=[up.end_device_ids],
+                data=err_details(err),
+                correlation_ids=up.correlation_ids,
+            )
+        finally:
+            self._metrics.formatter_seconds.labels(messages_pb2.PayloadFormatter.Name(kind)).observe(  # type: ignore[arg-type]
+                time.perf_counter() - started
+            )
+
+    async def _forwarded(self, up: messages_pb2.ApplicationUp) -> None:
+        await self._events.publish(
+            Events.up_data_forward, identifiers=[up.end_device_ids], data=up, correlation_ids=up.correlation_ids
+        )
+
+    # Downlink notifications -----------------------------------------------------------------------------
+
+    async def _downlink_notification(
+        self, up: messages_pb2.ApplicationUp, kind: str, link: applicationserver_pb2.ApplicationLink | None
+    ) -> None:
+        downlink = up.downlink_failed.downlink if kind == "downlink_failed" else getattr(up, kind)
+        if not downlink.frm_payload:
+            return
+        ids = up.end_device_ids
+        device = await self._devices.get(ids.application_ids.application_id, ids.device_id)
+        if device is None or skips_crypto(device, link):
+            return
+        session, _ = _session_for(device, downlink.session_key_id)
+        if session is None or not self._vault.can_open(session.keys.app_s_key):
+            return
+        key = AES128Key(self._vault.open(session.keys.app_s_key))
+        dev_addr = DevAddr(bytes(session.dev_addr or ids.dev_addr))
+        downlink.frm_payload = encrypt_frm_payload(key, dev_addr, downlink.f_cnt, downlink.frm_payload, uplink=False)
+        kind_, parameter = effective(
+            device.formatters if device.HasField("formatters") else None,
+            link.default_formatters if link is not None and link.HasField("default_formatters") else None,
+            uplink=False,
+        )
+        try:
+            self._formatters.decode_downlink(kind_, parameter, downlink)
+        except FormatterError:
+            downlink.ClearField("decoded_payload")
+
+
+def err_details(err: BaseException) -> error_pb2.ErrorDetails:
+    """Event data for a failure: our own errors with their details, formatter failures by message."""
+    if isinstance(err, LorastackError):
+        out: error_pb2.ErrorDetails = error_details(err)
+        return out
+    return error_pb2.ErrorDetails(
+        namespace="pkg/applicationserver/io/formatters", name="formatter", message_format=str(err)[:500]
+    )
