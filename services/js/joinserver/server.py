@@ -5,6 +5,7 @@ from __future__ import annotations
 import structlog
 
 from joinserver.config import JoinServerConfig
+from joinserver.grpc_crypto import ApplicationCryptoServicer, NetworkCryptoServicer
 from joinserver.grpc_js import JsServicer
 from joinserver.grpc_nsjs import AsJsServicer, NsJsServicer
 from joinserver.grpc_registry import JsEndDeviceRegistryServicer
@@ -44,6 +45,8 @@ async def build(config: JoinServerConfig) -> Component:
     component.add_service("ttn.lorawan.v3.Js", JsServicer(config.js_join_eui_prefixes))
     component.add_service("ttn.lorawan.v3.NsJs", NsJsServicer(joins, sessions))
     component.add_service("ttn.lorawan.v3.AsJs", AsJsServicer(sessions))
+    component.add_service("ttn.lorawan.v3.NetworkCryptoService", NetworkCryptoServicer(devices, vault))
+    component.add_service("ttn.lorawan.v3.ApplicationCryptoService", ApplicationCryptoServicer(devices, vault))
     rights = RightsClient(
         lambda: component.peers.channel("is"), cluster_keys=config.cluster_keys, ttl=config.rights_cache_seconds
     )
