@@ -174,9 +174,12 @@ def load(cls: type[C], environ: Mapping[str, str] | None = None, **overrides: An
             values[f.name] = parse(raw.strip())
         except (ValueError, TypeError) as err:
             problems[name] = str(err) or "invalid value"
+    try:
+        # Built even when some values failed to parse (those keep their defaults),
+        # so that cross-field problems are reported in the same error.
+        config = cls(**values)
+    except ConfigError as err:
+        problems = {**err.problems, **problems}
     if problems:
         raise ConfigError(problems)
-    try:
-        return cls(**values)
-    except ConfigError as err:
-        raise ConfigError({**problems, **err.problems}) from None
+    return config
