@@ -8,7 +8,7 @@ import grpc
 
 from lorastack.cluster.roles import role_of_service
 from lorastack.config import ServiceConfig
-from lorastack.rpc.auth import CLUSTER_AUTH_TYPE
+from lorastack.rpc.auth import CLUSTER_AUTH_TYPE, PEER_ROLE_KEY
 
 __all__ = ["Peers", "dial_address"]
 
@@ -63,11 +63,11 @@ class Peers:
         return None if role is None else self.channel(role)
 
     def cluster_metadata(self) -> tuple[tuple[str, str], ...]:
-        """Call metadata that authenticates this process to its peers."""
+        """Call metadata that authenticates this process to its peers and names its role."""
         keys = self._config.cluster_keys
         if not keys:
             return ()
-        return (("authorization", f"{CLUSTER_AUTH_TYPE} {keys[0].hex()}"),)
+        return (("authorization", f"{CLUSTER_AUTH_TYPE} {keys[0].hex()}"), (PEER_ROLE_KEY, self._role))
 
     async def close(self) -> None:
         channels, self._channels = list(self._channels.values()), {}

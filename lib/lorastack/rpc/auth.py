@@ -20,6 +20,8 @@ from lorastack.errors import define
 
 __all__ = [
     "CLUSTER_AUTH_TYPE",
+    "PEER_ROLE_KEY",
+    "current_peer_role",
     "Credentials",
     "current_credentials",
     "errors",
@@ -67,6 +69,11 @@ class Credentials:
 current_credentials: contextvars.ContextVar[Credentials | None] = contextvars.ContextVar(
     "lorastack_credentials", default=None
 )
+
+# The role ("gs", "ns", "as", "js", "is") a cluster peer declares in PEER_ROLE_KEY
+# metadata; set only when the call also carries a valid cluster key.
+PEER_ROLE_KEY = "x-lorastack-peer-role"
+current_peer_role: contextvars.ContextVar[str | None] = contextvars.ContextVar("lorastack_peer_role", default=None)
 
 
 def parse_authorization(metadata: Iterable[tuple[str, str | bytes]]) -> Credentials | None:

@@ -22,7 +22,14 @@ import structlog
 from lorastack.cluster.roles import CLUSTER_ONLY_SERVICES, PUBLIC_METHODS
 from lorastack.errors import LorastackError, define
 from lorastack.metrics import Metrics
-from lorastack.rpc.auth import current_credentials, errors, is_valid_cluster_key, parse_authorization
+from lorastack.rpc.auth import (
+    PEER_ROLE_KEY,
+    current_credentials,
+    current_peer_role,
+    errors,
+    is_valid_cluster_key,
+    parse_authorization,
+)
 from lorastack.rpc.status import status_trailers
 
 __all__ = ["CallInterceptor", "internal_error", "unimplemented"]
@@ -92,9 +99,11 @@ class CallInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     def _admit(self, method: str, metadata: Sequence[tuple[str, Any]]) -> None:
         credentials = parse_authorization(metadata)
         current_credentials.set(credentials)
+        is_peer = is_valid_cluster_key(credentials, self._keys)
+        current_peer_role.set(next((str(v) for k, v in metadata if k == PEER_ROLE_KEY), None) if is_peer else None)
         service = method[1:].rpartition("/")[0]
         if service in CLUSTER_ONLY_SERVICES:
-            if not is_valid_cluster_key(credentials, self._keys):
+            if not is_peer:
                 raise errors.cluster_only(method=method)
         elif credentials is None and method not in PUBLIC_METHODS:
             raise errors.unauthenticated()
