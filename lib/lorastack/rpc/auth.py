@@ -21,9 +21,9 @@ from lorastack.errors import define
 __all__ = [
     "CLUSTER_AUTH_TYPE",
     "PEER_ROLE_KEY",
-    "current_peer_role",
     "Credentials",
     "current_credentials",
+    "current_peer_role",
     "errors",
     "is_valid_cluster_key",
     "parse_authorization",
