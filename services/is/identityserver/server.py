@@ -10,11 +10,14 @@ from identityserver import errors, specs
 from identityserver.access import Access
 from identityserver.auth import Authorizer
 from identityserver.config import IdentityServerConfig
+from identityserver.devices import Devices
 from identityserver.grpc_access import AccessServicer
+from identityserver.grpc_end_device import EndDeviceRegistryServicer
 from identityserver.grpc_entity_access import EntityAccessServicer
 from identityserver.grpc_registry import GatewayRegistryServicer, RegistryServicer
 from identityserver.grpc_user import UserRegistryServicer
 from identityserver.pgstore import AccessStore, EntityStore, UserSecrets
+from identityserver.pgstore.devices import DeviceStore
 from identityserver.registry import Notify, Registry, _silent
 from identityserver.users import Users
 from lorastack.component import Component
@@ -35,6 +38,7 @@ class IdentityServer:
     applications: Registry[application_pb2.Application]
     gateways: Registry[gateway_pb2.Gateway]
     organizations: Registry[organization_pb2.Organization]
+    devices: Devices
 
 
 def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify = _silent) -> IdentityServer:
@@ -70,6 +74,7 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
         applications=Registry(specs.APPLICATION, app_store, auth, notify),
         gateways=Registry(specs.GATEWAY, gateway_store, auth, notify),
         organizations=Registry(specs.ORGANIZATION, org_store, auth, notify),
+        devices=Devices(DeviceStore(pool), auth, notify),
     )
 
 
@@ -85,6 +90,7 @@ def register(component: Component, server: IdentityServer) -> None:
     component.add_service(
         v3 + "OrganizationRegistry", RegistryServicer(server.organizations, auth, organization_pb2.Organizations)
     )
+    component.add_service(v3 + "EndDeviceRegistry", EndDeviceRegistryServicer(server.devices, auth))
     for kind, service in (
         ("user", "UserAccess"),
         ("application", "ApplicationAccess"),
