@@ -1,16 +1,110 @@
-"""Wiring of the Gateway Server: connections, stores and servicers on a Component."""
+"""Wiring of the Gateway Server: connections, stores, front ends and servicers on a Component."""
 
 from __future__ import annotations
 
-from gatewayserver.config import GatewayServerConfig
-from lorastack.component import Component
-from lorastack.service import connect_nats, connect_redis
+from dataclasses import dataclass
 
-__all__ = ["build"]
+from redis.asyncio import Redis
+
+from gatewayserver.config import GatewayServerConfig
+from gatewayserver.connections import ConnectionRegistry
+from gatewayserver.gateways import GatewayResolver
+from gatewayserver.grpc_configuration import ConfigurationServicer
+from gatewayserver.grpc_gs import GsServicer
+from gatewayserver.grpc_nsgs import NsGsServicer
+from gatewayserver.observability import EventSink, Observability
+from gatewayserver.redisstore import RedisConnectionStats
+from gatewayserver.scheduling.downlink import DownlinkService
+from gatewayserver.stats import StatsRecorder
+from gatewayserver.udp.listener import UdpFrontend, UdpSettings
+from gatewayserver.upstream import UplinkForwarder
+from lorastack.component import Component
+from lorastack.events import EventBus
+from lorastack.rights import RightsClient
+from lorastack.service import connect_events, connect_nats, connect_redis
+from lorastack.storage.redis import Keys
+
+__all__ = ["GatewayServer", "build", "build_server"]
+
+
+@dataclass(slots=True)
+class GatewayServer:
+    """The parts tests and the entry point reach into; ``udp_port`` is set once the component started."""
+
+    component: Component
+    connections: ConnectionRegistry
+    udp: UdpFrontend
+    downlinks: DownlinkService
+    stats: StatsRecorder
+    events: EventSink
+    udp_port: int = 0
 
 
 async def build(config: GatewayServerConfig) -> Component:
     component = Component("gs", config)
-    connect_redis(component, config.redis_url)
-    await connect_nats(component)
-    return component
+    redis = connect_redis(component, config.redis_url)
+    nats_client = await connect_nats(component)
+    bus = await connect_events(component, nats_client)
+    return build_server(config, component, redis, bus).component
+
+
+def build_server(
+    config: GatewayServerConfig, component: Component, redis: Redis, bus: EventBus | None
+) -> GatewayServer:
+    peers = component.peers
+    obs = Observability.create(component.metrics)
+    sink = EventSink(bus)
+    connections = ConnectionRegistry()
+    stats_store = RedisConnectionStats(redis, Keys(config.redis_prefix), ttl_seconds=config.gs_stats_ttl_seconds)
+    stats = StatsRecorder(stats_store)
+    resolver = GatewayResolver(
+        lambda: peers.channel("is"),
+        peers.cluster_metadata,
+        default_plan=config.gs_default_frequency_plan,
+        ttl=config.gs_gateway_cache_seconds,
+        allow_unknown=config.gs_allow_unknown_gateways,
+    )
+    forwarder = UplinkForwarder(
+        lambda: peers.channel("ns"),
+        peers.cluster_metadata,
+        obs,
+        queue_size=config.gs_uplink_queue_size,
+        retries=config.gs_uplink_retries,
+        retry_base=config.gs_uplink_retry_base_ms / 1000,
+    )
+    downlinks = DownlinkService(connections, obs, sink, stats)
+    udp = UdpFrontend(
+        UdpSettings(
+            queue_size=config.gs_udp_queue_size,
+            workers=config.gs_udp_workers,
+            forward_prefixes=config.forward_prefixes(),
+            lead_us=config.gs_downlink_lead_ms * 1000,
+        ),
+        resolver,
+        connections,
+        forwarder,
+        downlinks,
+        stats,
+        sink,
+        obs,
+    )
+    server = GatewayServer(component, connections, udp, downlinks, stats, sink)
+    rights = RightsClient(lambda: peers.channel("is"), cluster_keys=config.cluster_keys)
+    component.add_service("ttn.lorawan.v3.NsGs", NsGsServicer(downlinks))
+    component.add_service("ttn.lorawan.v3.Gs", GsServicer(rights, stats_store))
+    component.add_service("ttn.lorawan.v3.Configuration", ConfigurationServicer())
+
+    async def start() -> None:
+        await forwarder.start()
+        server.udp_port = await udp.start(config.gs_udp_address)
+
+    async def stop() -> None:
+        await udp.stop()
+        await forwarder.stop()
+        await stats.flush()
+        await sink.drain()
+
+    component.on_start(start)
+    component.spawn(stats.run, "gs-stats-flush")
+    component.on_stop(stop)
+    return server

@@ -1,0 +1,5 @@
+"""Redis implementations of the Gateway Server's stores."""
+
+from gatewayserver.redisstore.stats import RedisConnectionStats
+
+__all__ = ["RedisConnectionStats"]
