@@ -59,6 +59,7 @@ async def _up() -> int:
     print("starting the Identity, Gateway, Network, Application and Join Servers ...")
     try:
         await cluster.start(timeout=90)
+        print(await cluster.bootstrap())
     except (RuntimeError, TimeoutError) as err:
         print(f"the cluster did not start: {err}", file=sys.stderr)
         await cluster.stop()

@@ -93,10 +93,9 @@ class LocalCluster:
             }
             self.roles[role] = RoleProcess(role, grpc_port, http_port, role_vars, log_dir / f"{role}.log")
 
-    async def migrate(self) -> str:
-        """Create and migrate the IS database; returns what the command printed."""
+    async def _identity_server_command(self, command: str) -> str:
         proc = await asyncio.create_subprocess_exec(
-            self.python, "-m", MODULES["is"], "migrate",
+            self.python, "-m", MODULES["is"], command,
             env=self.roles["is"].env,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
@@ -104,8 +103,16 @@ class LocalCluster:
         out, _ = await proc.communicate()
         text = out.decode(errors="replace").strip()
         if proc.returncode != 0:
-            raise RuntimeError(f"identity server migration failed:\n{text}")
+            raise RuntimeError(f"identity server {command} failed:\n{text}")
         return text
+
+    async def migrate(self) -> str:
+        """Create and migrate the IS database; returns what the command printed."""
+        return await self._identity_server_command("migrate")
+
+    async def bootstrap(self) -> str:
+        """Create the admin user and API key once; returns what the command printed (the key, once)."""
+        return await self._identity_server_command("bootstrap")
 
     async def start(self, *, timeout: float = 60.0) -> None:
         """Migrate, start every role, and wait until all report ready."""
