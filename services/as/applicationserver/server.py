@@ -12,6 +12,7 @@ from applicationserver.grpc_processors import DownlinkProcessorServicer, UplinkP
 from applicationserver.grpc_registry import AsEndDeviceRegistryServicer
 from applicationserver.keys import JoinServerKeys, KeyVault
 from applicationserver.link import LinkManager
+from applicationserver.mqtt import MqttFrontend
 from applicationserver.observability import ASMetrics
 from applicationserver.redisstore import (
     RedisDeviceStore,
@@ -94,5 +95,16 @@ async def build(config: ApplicationServerConfig) -> Component:
     )
     component.spawn(fanout.run, "as-fanout")
     component.spawn(manager.run, "as-links")
+    if config.as_mqtt_address:
+        frontend = MqttFrontend(
+            address=config.as_mqtt_address,
+            rights=rights,
+            fanout=fanout,
+            downlinks=downlinks,
+            metrics=metrics,
+            tenant_id=config.default_tenant,
+        )
+        component.on_start(frontend.start)
+        component.on_stop(frontend.stop)
     del webhooks, pubsubs  # wired in by the integrations below
     return component
