@@ -15,10 +15,13 @@ from identityserver.grpc_access import AccessServicer
 from identityserver.grpc_end_device import EndDeviceRegistryServicer
 from identityserver.grpc_entity_access import EntityAccessServicer
 from identityserver.grpc_registry import GatewayRegistryServicer, RegistryServicer
+from identityserver.grpc_tenant import TenantRegistryServicer
 from identityserver.grpc_user import UserRegistryServicer
 from identityserver.pgstore import AccessStore, EntityStore, UserSecrets
 from identityserver.pgstore.devices import DeviceStore
+from identityserver.pgstore.tenants import TenantStore
 from identityserver.registry import Notify, Registry, _silent
+from identityserver.tenants import Tenants
 from identityserver.users import Users
 from lorastack.component import Component
 from lorastack.service import connect_nats
@@ -39,6 +42,7 @@ class IdentityServer:
     gateways: Registry[gateway_pb2.Gateway]
     organizations: Registry[organization_pb2.Organization]
     devices: Devices
+    tenants: Tenants
 
 
 def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify = _silent) -> IdentityServer:
@@ -67,14 +71,16 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
         columns=specs.gateway_columns,
         unique_messages={"gateways_eui": lambda g: errors.eui_taken(eui=bytes(g.ids.eui).hex().upper())},
     )
+    users = Users(Registry(specs.USER, user_store, auth, notify), secrets, auth)
     return IdentityServer(
         auth=auth,
         access=Access(access_store, auth, notify),
-        users=Users(Registry(specs.USER, user_store, auth, notify), secrets, auth),
+        users=users,
         applications=Registry(specs.APPLICATION, app_store, auth, notify),
         gateways=Registry(specs.GATEWAY, gateway_store, auth, notify),
         organizations=Registry(specs.ORGANIZATION, org_store, auth, notify),
         devices=Devices(DeviceStore(pool), auth, notify),
+        tenants=Tenants(TenantStore(pool), users, config.is_tenant_admin_keys, config.default_tenant),
     )
 
 
@@ -90,6 +96,7 @@ def register(component: Component, server: IdentityServer) -> None:
     component.add_service(
         v3 + "OrganizationRegistry", RegistryServicer(server.organizations, auth, organization_pb2.Organizations)
     )
+    component.add_service("tti.lorawan.v3.TenantRegistry", TenantRegistryServicer(server.tenants))
     component.add_service(v3 + "EndDeviceRegistry", EndDeviceRegistryServicer(server.devices, auth))
     for kind, service in (
         ("user", "UserAccess"),

@@ -19,6 +19,7 @@ from identityserver.server import build
 from lorastack.component import Component
 from lorastack.config import load
 
+TENANT_ADMIN_KEY = "tenant-admin-secret"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -71,6 +72,7 @@ async def running_server(**overrides: Any) -> AsyncIterator[Server]:
         database_pool_size=4,
         is_admin_password="correct horse battery",
         shutdown_grace_seconds=0.1,
+        is_tenant_admin_keys=(TENANT_ADMIN_KEY,),
         **overrides,
     )
     try:
