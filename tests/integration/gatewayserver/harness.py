@@ -125,6 +125,7 @@ class Harness:
     fake_is: FakeIS
     fake_ns: FakeNS
     channel: grpc.aio.Channel
+    bus: EventBus
     gateways: list[UdpGateway] = field(default_factory=list)
 
     @property
@@ -196,7 +197,7 @@ async def running(**overrides: Any) -> AsyncIterator[Harness]:
     gs = build_server(config, component, redis, bus)
     await component.start()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{component.grpc_port}")
-    harness = Harness(gs, config, fake_is, fake_ns, channel)
+    harness = Harness(gs, config, fake_is, fake_ns, channel, bus)
     try:
         yield harness
     finally:
