@@ -38,6 +38,8 @@ class ApplicationServerConfig(ServiceConfig):
     # The consumer name this replica uses on the uplink stream; stable across restarts so that
     # a restarted process takes back what it had read but not yet delivered.
     as_instance_id: str = field(default_factory=socket.gethostname)
+    # The URL integrations reach this AS's REST API at (webhook downlink headers); empty leaves them out.
+    as_public_url: str = ""
     as_keks: tuple[tuple[str, bytes], ...] = field(default=(), metadata={"parse": parse_keks, "secret": True})
     as_link_backoff_min_seconds: float = 0.2
     as_link_backoff_max_seconds: float = 10.0

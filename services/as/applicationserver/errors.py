@@ -11,6 +11,7 @@ __all__ = [
     "device_not_found",
     "formatter_failed",
     "invalid_downlink",
+    "invalid_integration",
     "link_failed",
     "link_not_found",
     "no_app_s_key",
@@ -37,6 +38,12 @@ webhook_not_found = define(
 )
 pubsub_not_found = define(
     "pkg/applicationserver/io/pubsub", "pubsub_not_found", "pub/sub `{pub_sub_id}` not found", StatusCode.NOT_FOUND
+)
+invalid_integration = define(
+    "pkg/applicationserver/io",
+    "invalid_integration",
+    "invalid integration settings: {reason}",
+    StatusCode.INVALID_ARGUMENT,
 )
 unsupported_provider = define(
     "pkg/applicationserver/io/pubsub",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from applicationserver.config import ApplicationServerConfig
-from applicationserver.distribution import LiveFanout
+from applicationserver.distribution import DurableConsumer, LiveFanout
 from applicationserver.downlink import DownlinkService
 from applicationserver.formatters import JavaScriptEngine, PayloadFormatters
 from applicationserver.grpc_appas import AppAsServicer
 from applicationserver.grpc_as import AsServicer
+from applicationserver.grpc_integrations import PubSubRegistryServicer, WebhookRegistryServicer
 from applicationserver.grpc_processors import DownlinkProcessorServicer, UplinkProcessorServicer
 from applicationserver.grpc_registry import AsEndDeviceRegistryServicer
 from applicationserver.keys import JoinServerKeys, KeyVault
@@ -22,6 +23,7 @@ from applicationserver.redisstore import (
     RedisWebhookStore,
 )
 from applicationserver.uplink import UplinkProcessor
+from applicationserver.webhooks import WebhookDelivery
 from lorastack.component import Component
 from lorastack.rights import RightsClient
 from lorastack.service import connect_events, connect_nats, connect_redis
@@ -106,5 +108,25 @@ async def build(config: ApplicationServerConfig) -> Component:
         )
         component.on_start(frontend.start)
         component.on_stop(frontend.stop)
-    del webhooks, pubsubs  # wired in by the integrations below
+    component.add_service(
+        "ttn.lorawan.v3.ApplicationWebhookRegistry", WebhookRegistryServicer(store=webhooks, rights=rights)
+    )
+    component.add_service(
+        "ttn.lorawan.v3.ApplicationPubSubRegistry", PubSubRegistryServicer(store=pubsubs, rights=rights)
+    )
+    delivery = WebhookDelivery(
+        store=webhooks,
+        publisher=bus,
+        metrics=metrics,
+        timeout=config.as_webhook_timeout_seconds,
+        retries=config.as_webhook_retries,
+        backoff=config.as_webhook_backoff_seconds,
+        unhealthy_attempts=config.as_webhook_unhealthy_attempts,
+        unhealthy_retry=config.as_webhook_unhealthy_retry_seconds,
+        public_url=config.as_public_url,
+    )
+    component.on_start(delivery.start)
+    component.on_stop(delivery.stop)
+    hooks = DurableConsumer(upstream, group="webhooks", consumer=config.as_instance_id, deliver=delivery.deliver)
+    component.spawn(hooks.run, "as-webhooks")
     return component
