@@ -12,6 +12,7 @@ __all__ = [
     "invalid_frequency",
     "invalid_tx_power",
     "invalid_uplink_token",
+    "no_credentials",
     "no_downlink_path",
     "not_connected",
     "schedule_conflict",
@@ -24,6 +25,7 @@ __all__ = [
 _NS = "pkg/gatewayserver"
 _SCHED = "pkg/gatewayserver/scheduling"
 
+no_credentials = define(_NS, "no_credentials", "no credentials", grpc.StatusCode.UNAUTHENTICATED)
 not_connected = define(_NS, "not_connected", "gateway `{gateway_uid}` not connected", grpc.StatusCode.NOT_FOUND)
 no_downlink_path = define(_NS, "no_downlink_path", "no downlink path", grpc.StatusCode.INVALID_ARGUMENT)
 invalid_uplink_token = define(_NS, "uplink_token", "invalid uplink token", grpc.StatusCode.INVALID_ARGUMENT)

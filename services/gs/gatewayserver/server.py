@@ -10,8 +10,10 @@ from gatewayserver.config import GatewayServerConfig
 from gatewayserver.connections import ConnectionRegistry
 from gatewayserver.gateways import GatewayResolver
 from gatewayserver.grpc_configuration import ConfigurationServicer
+from gatewayserver.grpc_gatewayconfigurator import GatewayConfiguratorServicer
 from gatewayserver.grpc_gs import GsServicer
 from gatewayserver.grpc_nsgs import NsGsServicer
+from gatewayserver.http_gcs import add_gcs_routes
 from gatewayserver.observability import EventSink, Observability
 from gatewayserver.redisstore import RedisConnectionStats
 from gatewayserver.scheduling.downlink import DownlinkService
@@ -93,6 +95,16 @@ def build_server(
     component.add_service("ttn.lorawan.v3.NsGs", NsGsServicer(downlinks))
     component.add_service("ttn.lorawan.v3.Gs", GsServicer(rights, stats_store))
     component.add_service("ttn.lorawan.v3.Configuration", ConfigurationServicer())
+    component.add_service(
+        "ttn.lorawan.v3.GatewayConfigurator",
+        GatewayConfiguratorServicer(rights, lambda: peers.channel("is"), peers.cluster_metadata),
+    )
+
+    def udp_endpoint() -> tuple[str, int]:
+        host = config.gs_udp_address.rpartition(":")[0].strip("[]")
+        return ("" if host in ("", "0.0.0.0", "::") else host), server.udp_port
+
+    add_gcs_routes(component.http_app, rights, resolver, udp_endpoint)
 
     async def start() -> None:
         await forwarder.start()
