@@ -76,7 +76,7 @@ class Access:
         row = await self._store.create_key(
             caller.tenant_id, (kind, entity_id), key_id, name, credentials.hash_secret(secret), granted, expires_at
         )
-        await self._notify("is.api_key.create", kind, entity_id)
+        await self._notify("is.api_key.create", caller.tenant_id, kind, entity_id)
         return api_key_message(row, token)
 
     async def list_keys(
@@ -116,9 +116,9 @@ class Access:
 
         row = await self._store.update_key(caller.tenant_id, (kind, entity_id), update.id, change)
         if row is None:
-            await self._notify("is.api_key.delete", kind, entity_id)
+            await self._notify("is.api_key.delete", caller.tenant_id, kind, entity_id)
             return rights_pb2.APIKey(id=update.id)
-        await self._notify("is.api_key.update", kind, entity_id)
+        await self._notify("is.api_key.update", caller.tenant_id, kind, entity_id)
         return api_key_message(row)
 
     # Collaborators --------------------------------------------------------------
@@ -143,7 +143,9 @@ class Access:
             return any(everything <= expand(c.rights) for c in after)
 
         await self._store.set_collaborator(caller.tenant_id, (kind, entity_id), member, granted, still_valid)
-        await self._notify("is.collaborator.update" if granted else "is.collaborator.delete", kind, entity_id)
+        await self._notify(
+            "is.collaborator.update" if granted else "is.collaborator.delete", caller.tenant_id, kind, entity_id
+        )
 
     async def list_collaborators(
         self, caller: Caller, kind: str, entity_id: str, page: Page

@@ -63,7 +63,7 @@ class Devices:
         await self._auth.require(caller, "application", app_id, rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE)
         _validate(dev)
         created = await self.store.create(caller.tenant_id, fieldmask.select(dev, IS_FIELDS))
-        await self._notify("is.end_device.create", "application", app_id)
+        await self._notify("is.end_device.create", caller.tenant_id, "end_device", f"{app_id}/{dev.ids.device_id}")
         return created
 
     async def get(self, caller: Caller, app_id: str, device_id: str, paths: Sequence[str]) -> Device:
@@ -90,11 +90,11 @@ class Devices:
             _validate(stored)
 
         updated = await self.store.update(caller.tenant_id, app_id, dev.ids.device_id, change)
-        await self._notify("is.end_device.update", "application", app_id)
+        await self._notify("is.end_device.update", caller.tenant_id, "end_device", f"{app_id}/{dev.ids.device_id}")
         return fieldmask.select(updated, [*BASE_PATHS, *checked])
 
     async def delete(self, caller: Caller, app_id: str, device_id: str) -> None:
         await self._auth.require(caller, "application", app_id, rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE)
         if not await self.store.delete(caller.tenant_id, app_id, device_id):
             raise errors.not_found(entity_type="end_device", entity_id=f"{app_id}.{device_id}")
-        await self._notify("is.end_device.delete", "application", app_id)
+        await self._notify("is.end_device.delete", caller.tenant_id, "end_device", f"{app_id}/{device_id}")

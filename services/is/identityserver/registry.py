@@ -21,10 +21,11 @@ __all__ = ["BASE_PATHS", "EntitySpec", "Notify", "Registry"]
 
 M = TypeVar("M", bound=Message)
 BASE_PATHS = ("ids", "created_at", "updated_at")
-Notify = Callable[[str, str, str], Awaitable[None]]
+# (event name, tenant, entity kind, entity id); end devices use kind end_device and id "app/device".
+Notify = Callable[[str, str, str, str], Awaitable[None]]
 
 
-async def _silent(_event: str, _kind: str, _entity_id: str) -> None:
+async def _silent(_event: str, _tenant: str, _kind: str, _entity_id: str) -> None:
     return None
 
 
@@ -88,7 +89,7 @@ class Registry(Generic[M]):
             rights=list(self.spec.owner_rights) or [self._rights.all],
             secrets=secrets,
         )
-        await self._notify(f"is.{self.spec.kind}.create", self.spec.kind, entity_id)
+        await self._notify(f"is.{self.spec.kind}.create", caller.tenant_id, self.spec.kind, entity_id)
         return created
 
     async def get(self, caller: Caller, entity_id: str, paths: Sequence[str]) -> M:
@@ -128,11 +129,11 @@ class Registry(Generic[M]):
             self.spec.validate(stored)
 
         updated = await self.store.update(caller.tenant_id, entity_id, change)
-        await self._notify(f"is.{self.spec.kind}.update", self.spec.kind, entity_id)
+        await self._notify(f"is.{self.spec.kind}.update", caller.tenant_id, self.spec.kind, entity_id)
         return masked(updated, checked)
 
     async def delete(self, caller: Caller, entity_id: str) -> None:
         await self._auth.require(caller, self.spec.kind, entity_id, self._rights.delete)
         if not await self.store.delete(caller.tenant_id, entity_id):
             raise errors.not_found(entity_type=self.spec.kind, entity_id=entity_id)
-        await self._notify(f"is.{self.spec.kind}.delete", self.spec.kind, entity_id)
+        await self._notify(f"is.{self.spec.kind}.delete", caller.tenant_id, self.spec.kind, entity_id)

@@ -17,6 +17,7 @@ from identityserver.grpc_entity_access import EntityAccessServicer
 from identityserver.grpc_registry import GatewayRegistryServicer, RegistryServicer
 from identityserver.grpc_tenant import TenantRegistryServicer
 from identityserver.grpc_user import UserRegistryServicer
+from identityserver.observability import EventNotifier
 from identityserver.pgstore import AccessStore, EntityStore, UserSecrets
 from identityserver.pgstore.devices import DeviceStore
 from identityserver.pgstore.tenants import TenantStore
@@ -24,7 +25,7 @@ from identityserver.registry import Notify, Registry, _silent
 from identityserver.tenants import Tenants
 from identityserver.users import Users
 from lorastack.component import Component
-from lorastack.service import connect_nats
+from lorastack.service import connect_events, connect_nats
 from lorastack.storage import postgres
 from ttn.lorawan.v3 import application_pb2, gateway_pb2, organization_pb2
 
@@ -118,6 +119,7 @@ async def build(config: IdentityServerConfig) -> Component:
 
     component.health.add("postgresql", database_ready)
     component.on_stop(pool.close)
-    await connect_nats(component)
-    register(component, wire(config, pool))
+    nats_client = await connect_nats(component)
+    bus = await connect_events(component, nats_client)
+    register(component, wire(config, pool, EventNotifier(bus)))
     return component

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import grpc
+import nats
 import psycopg
 from psycopg import sql
 
@@ -60,6 +62,15 @@ async def drop_database(name: str) -> None:
         await conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+async def _drop_stream(url: str, stream: str) -> None:
+    client = await nats.connect(url)
+    try:
+        with contextlib.suppress(Exception):
+            await client.jsm().delete_stream(stream)
+    finally:
+        await client.close()
+
+
 @asynccontextmanager
 async def running_server(**overrides: Any) -> AsyncIterator[Server]:
     name = f"lorastack_test_{uuid.uuid4().hex[:12]}"
@@ -73,6 +84,8 @@ async def running_server(**overrides: Any) -> AsyncIterator[Server]:
         is_admin_password="correct horse battery",
         shutdown_grace_seconds=0.1,
         is_tenant_admin_keys=(TENANT_ADMIN_KEY,),
+        events_stream=f"ISTEST_{name.upper()}",
+        events_subject_prefix=f"istest.{name}",
         **overrides,
     )
     try:
@@ -89,6 +102,7 @@ async def running_server(**overrides: Any) -> AsyncIterator[Server]:
             await http.close()
             await channel.close()
             await component.stop()
+            await _drop_stream(config.nats_url, config.events_stream)
     finally:
         await drop_database(name)
 
