@@ -27,14 +27,18 @@ def parse_keks(value: str) -> tuple[tuple[str, bytes], ...]:
     return tuple(out)
 
 
+def _mqtt_address(value: str) -> str:
+    return "" if value.lower() in ("off", "none", "disabled") else host_port(value)
+
+
 @dataclass(frozen=True, slots=True)
 class ApplicationServerConfig(ServiceConfig):
     grpc_address: str = field(default="0.0.0.0:4884", metadata={"parse": host_port})
     http_address: str = field(default="0.0.0.0:4885", metadata={"parse": host_port})
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "as"
-    # An empty value turns the application MQTT server off.
-    as_mqtt_address: str = field(default="0.0.0.0:1883", metadata={"parse": lambda v: host_port(v) if v else v})
+    # "off" turns the application MQTT server off.
+    as_mqtt_address: str = field(default="0.0.0.0:1883", metadata={"parse": _mqtt_address})
     # The consumer name this replica uses on the uplink stream; stable across restarts so that
     # a restarted process takes back what it had read but not yet delivered.
     as_instance_id: str = field(default_factory=socket.gethostname)
