@@ -15,9 +15,12 @@ import grpc
 import pytest
 import pytest_asyncio
 from google.protobuf import empty_pb2, json_format
+from prometheus_client import CollectorRegistry
 
 from cluster_support import cluster_names, log_records, running_cluster, wait_for
+from lorastack import events
 from lorastack.devcluster import LocalCluster
+from lorastack.events import EventBus
 from support import free_port
 from ttn.lorawan.v3 import join_pb2, joinserver_pb2, joinserver_pb2_grpc
 
@@ -130,6 +133,43 @@ async def test_bad_input_gets_a_clear_error(cluster: LocalCluster, http: aiohttp
         http, "GET", f"{base}/js/applications/app-1/devices/dev-1?field_mask=no_such_field", headers=auth
     )
     assert status == 400 and "no_such_field" in body["message"]
+
+
+async def test_an_event_of_one_process_reaches_a_subscriber(cluster: LocalCluster, http: aiohttp.ClientSession) -> None:
+    key = next(line.rsplit(" ", 1)[1] for line in (await cluster.bootstrap()).splitlines() if "API key" in line)
+    auth = {"Authorization": f"Bearer {key}"}
+    base = cluster.roles["is"].http_url + "/api/v3"
+    env = cluster.roles["js"].env
+    async with (
+        EventBus(
+            "nats://127.0.0.1:4222",
+            stream=env["LORASTACK_EVENTS_STREAM"],
+            subject_prefix=env["LORASTACK_EVENTS_SUBJECT_PREFIX"],
+            registry=CollectorRegistry(),
+        ) as bus,
+        bus.subscribe([events.application("events-app")], ["js.end_device.*"]) as subscription,
+    ):
+        body = {"application": {"ids": {"application_id": "events-app"}}}
+        async with http.post(f"{base}/users/admin/applications", json=body, headers=auth) as resp:
+            assert resp.status == 200, await resp.text()
+        device = {
+            "ids": {
+                "device_id": "dev-1",
+                "application_ids": {"application_id": "events-app"},
+                "dev_eui": "70B3D57ED0000001",
+                "join_eui": "70B3D57ED0000000",
+            },
+            "root_keys": {"app_key": {"key": "000102030405060708090A0B0C0D0E0F"}},
+        }
+        paths = ["ids", "root_keys.app_key.key"]
+        url = f"{base}/js/applications/events-app/devices/dev-1"
+        async with http.put(url, json={"end_device": device, "field_mask": {"paths": paths}}, headers=auth) as resp:
+            assert resp.status == 200, await resp.text()
+        event = await asyncio.wait_for(anext(aiter(subscription)), 10)
+    assert event.name == "js.end_device.create"
+    assert event.origin.endswith("/js")
+    assert event.identifiers[0].device_ids.device_id == "dev-1"
+    assert "000102030405060708090A0B0C0D0E0F".lower() not in event.SerializeToString().hex()
 
 
 async def test_prometheus_scrapes_every_role(
