@@ -77,12 +77,16 @@ class JoinServerConfig(ServiceConfig):
     js_keks: tuple[tuple[str, bytes], ...] = field(default=(), metadata={"parse": parse_keks, "secret": True})
     # How many used DevNonces of a LoRaWAN 1.0.x device are remembered.
     js_dev_nonce_history: int = 64
+    # Session keys held for the NS and AS expire this long after they were issued or last fetched.
+    js_session_key_ttl_seconds: float = 30 * 24 * 3600.0
     rights_cache_seconds: float = 10.0
 
     def validate(self) -> dict[str, str]:
         problems: dict[str, str] = {}
         if self.js_dev_nonce_history < 1:
             problems[env_name("js_dev_nonce_history")] = "must be at least 1"
+        if self.js_session_key_ttl_seconds <= 0:
+            problems[env_name("js_session_key_ttl_seconds")] = "must be positive"
         if not self.redis_prefix:
             problems[env_name("redis_prefix")] = "must not be empty"
         return problems

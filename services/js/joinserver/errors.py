@@ -7,6 +7,7 @@ from grpc import StatusCode
 from lorastack.errors import define
 
 __all__ = [
+    "ambiguous_dev_eui",
     "corrupted_key",
     "dev_nonce_too_small",
     "device_exists",
@@ -23,8 +24,10 @@ __all__ = [
     "payload_decode",
     "payload_missing",
     "payload_type",
+    "peer_role_denied",
     "registry_busy",
     "reuse_dev_nonce",
+    "rj_count_too_small",
     "session_keys_not_found",
     "unknown_join_eui",
     "unknown_kek_label",
@@ -92,4 +95,22 @@ eui_taken = define(
 device_exists = define(_NS, "device_exists", "end device `{device}` already exists", StatusCode.ALREADY_EXISTS)
 field_not_allowed = define(
     _NS, "field_not_allowed", "field `{field}` is not kept by the Join Server", StatusCode.INVALID_ARGUMENT
+)
+peer_role_denied = define(
+    _NS,
+    "peer_role_denied",
+    "only a cluster peer with role `{required}` may call `{method}`, the caller declared role `{role}`",
+    StatusCode.PERMISSION_DENIED,
+)
+rj_count_too_small = define(
+    _NS,
+    "rj_count_too_small",
+    "RJcount1 `{rj_count}` is not greater than the last one, `{last_rj_count}`",
+    StatusCode.INVALID_ARGUMENT,
+)
+ambiguous_dev_eui = define(
+    _NS,
+    "ambiguous_dev_eui",
+    "DevEUI `{dev_eui}` is registered under several JoinEUIs; a rejoin-request of type 0 or 2 cannot pick one",
+    StatusCode.FAILED_PRECONDITION,
 )

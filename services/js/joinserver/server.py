@@ -32,7 +32,7 @@ async def build(config: JoinServerConfig) -> Component:
     vault = KeyVault(config.js_root_key_kek, dict(config.js_keks))
     if not vault.seals:
         log.warning("no LORASTACK_JS_ROOT_KEY_KEK: root and session keys are stored unencrypted")
-    devices = RedisDeviceRegistry(redis, config.redis_prefix)
+    devices = RedisDeviceRegistry(redis, config.redis_prefix, session_ttl=config.js_session_key_ttl_seconds)
     sessions = SessionKeys(devices, vault)
     joins = JoinHandler(
         devices,

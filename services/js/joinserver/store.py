@@ -39,10 +39,16 @@ class DeviceRegistry(Protocol):
 
     async def get_by_eui(self, join_eui: bytes, dev_eui: bytes) -> end_device_pb2.EndDevice | None: ...
 
+    async def get_by_dev_eui(self, dev_eui: bytes) -> list[end_device_pb2.EndDevice]:
+        """Every device with ``dev_eui``, whatever its JoinEUI (rejoin types 0 and 2 carry none)."""
+        ...
+
     async def update(self, application_id: str, device_id: str, fn: Update) -> Change:
         """Read, apply ``fn`` (pure; it may raise to abort) and write atomically, retrying on conflict."""
         ...
 
 
 class SessionKeyStore(Protocol):
+    """Session records by (DevEUI, session key ID); reading one restarts its lifetime."""
+
     async def get_session(self, dev_eui: bytes, session_key_id: bytes) -> end_device_pb2.EndDevice | None: ...

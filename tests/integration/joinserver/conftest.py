@@ -49,7 +49,7 @@ async def start_js() -> AsyncIterator[StartJS]:
             component,
             config,
             redis,
-            RedisDeviceRegistry(redis, config.redis_prefix),
+            RedisDeviceRegistry(redis, config.redis_prefix, session_ttl=config.js_session_key_ttl_seconds),
             KeyVault(config.js_root_key_kek, dict(config.js_keks)),
             channel,
         )

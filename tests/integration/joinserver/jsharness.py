@@ -8,6 +8,8 @@ from typing import Any
 
 import grpc
 import nats
+from cryptography.hazmat.primitives import cmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from redis.asyncio import Redis
 
 from joinserver.config import JoinServerConfig
@@ -16,6 +18,7 @@ from joinserver.redisstore import RedisDeviceRegistry
 from joinserver.store import Change
 from lorastack.component import Component
 from lorastack.events import Event, decode
+from lorastack.rpc.auth import PEER_ROLE_KEY
 from ttn.lorawan.v3 import end_device_pb2
 
 CLUSTER_KEY = bytes(range(16))
@@ -35,7 +38,12 @@ class RunningJS:
 
     @property
     def cluster_metadata(self) -> tuple[tuple[str, str], ...]:
-        return (("authorization", f"ClusterKey {CLUSTER_KEY.hex()}"),)
+        """What the Network Server sends."""
+        return self.peer_metadata("ns")
+
+    def peer_metadata(self, role: str) -> tuple[tuple[str, str], ...]:
+        """The cluster key and the role a peer declares."""
+        return (("authorization", f"ClusterKey {CLUSTER_KEY.hex()}"), (PEER_ROLE_KEY, role))
 
     async def put_device(self, device: end_device_pb2.EndDevice) -> None:
         """Seed a device, sealing plain root keys as the registry does."""
@@ -94,3 +102,23 @@ async def recent_events(running: RunningJS, count: int) -> list[Event]:
     finally:
         await client.close()
     return records[-count:] if count else records
+
+
+def cmac4(key: bytes, data: bytes) -> bytes:
+    """The first four bytes of AES-CMAC, computed with ``cryptography`` rather than the server's code."""
+    mac = cmac.CMAC(algorithms.AES(key))
+    mac.update(data)
+    return mac.finalize()[:4]
+
+
+def ecb(key: bytes, data: bytes, *, decrypt: bool = False) -> bytes:
+    """AES-ECB; a server "encrypts" a join-accept with the decrypt direction so devices need only encrypt."""
+    cipher = Cipher(algorithms.AES(key), modes.ECB())
+    op = cipher.decryptor() if decrypt else cipher.encryptor()
+    return op.update(data) + op.finalize()
+
+
+def signed_join_request(key: bytes, join_eui: bytes, dev_eui: bytes, dev_nonce: int) -> bytes:
+    """A join-request as a device builds it (EUIs and DevNonce little-endian on air)."""
+    body = b"\x00" + join_eui[::-1] + dev_eui[::-1] + dev_nonce.to_bytes(2, "little")
+    return body + cmac4(key, body)

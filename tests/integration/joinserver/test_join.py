@@ -114,7 +114,7 @@ async def test_1_0_session_keys_match_brocaar(start_js: StartJS) -> None:
     assert keys.f_nwk_s_int_key.key == H("DF53C35F3034CCCED0FF354C70DE04DF")
     assert not keys.HasField("app_s_key")
     request = joinserver_pb2.SessionKeyRequest(session_key_id=keys.session_key_id, dev_eui=H(BROCAAR_DEV_EUI))
-    app = await joinserver_pb2_grpc.AsJsStub(js.channel).GetAppSKey(request, metadata=js.cluster_metadata)
+    app = await joinserver_pb2_grpc.AsJsStub(js.channel).GetAppSKey(request, metadata=js.peer_metadata("as"))
     assert app.app_s_key.key == H("927B9C911183CFFE4CB2FF4B75545F6D")
     nwk = await joinserver_pb2_grpc.NsJsStub(js.channel).GetNwkSKeys(request, metadata=js.cluster_metadata)
     assert nwk.f_nwk_s_int_key.key == H("DF53C35F3034CCCED0FF354C70DE04DF")
@@ -148,7 +148,7 @@ async def test_1_1_session_keys_and_kek_wraps_match_brocaar(start_js: StartJS) -
     request = joinserver_pb2.SessionKeyRequest(
         session_key_id=keys.session_key_id, dev_eui=H(BROCAAR_DEV_EUI), join_eui=H(BROCAAR_JOIN_EUI)
     )
-    app = await joinserver_pb2_grpc.AsJsStub(js.channel).GetAppSKey(request, metadata=js.cluster_metadata)
+    app = await joinserver_pb2_grpc.AsJsStub(js.channel).GetAppSKey(request, metadata=js.peer_metadata("as"))
     assert app.app_s_key.kek_label == "as-kek"
     assert app.app_s_key.encrypted_key == H("F8D7C9FA37B0D1C6354E6DB8E19D9D7AB4E5C7581E9F1E20")
     stored = await js.registry.get("app-1", "dev-1")
@@ -280,7 +280,7 @@ async def test_no_key_reaches_a_log_line_or_an_event(start_js: StartJS) -> None:
         request = joinserver_pb2.SessionKeyRequest(
             session_key_id=response.session_keys.session_key_id, dev_eui=H(BROCAAR_DEV_EUI)
         )
-        await joinserver_pb2_grpc.AsJsStub(js.channel).GetAppSKey(request, metadata=js.cluster_metadata)
+        await joinserver_pb2_grpc.AsJsStub(js.channel).GetAppSKey(request, metadata=js.peer_metadata("as"))
     published = await recent_events(js, 0)
     assert {e.name for e in published} == {"js.join.accept", "js.join.reject"}
     assert logs
