@@ -15,6 +15,7 @@ from applicationserver.keys import JoinServerKeys, KeyVault
 from applicationserver.link import LinkManager
 from applicationserver.mqtt import MqttFrontend
 from applicationserver.observability import ASMetrics
+from applicationserver.pubsub import PubSubDelivery
 from applicationserver.redisstore import (
     RedisDeviceStore,
     RedisLinkStore,
@@ -129,4 +130,8 @@ async def build(config: ApplicationServerConfig) -> Component:
     component.on_stop(delivery.stop)
     hooks = DurableConsumer(upstream, group="webhooks", consumer=config.as_instance_id, deliver=delivery.deliver)
     component.spawn(hooks.run, "as-webhooks")
+    publisher = PubSubDelivery(store=pubsubs, metrics=metrics)
+    component.on_stop(publisher.stop)
+    published = DurableConsumer(upstream, group="pubsub", consumer=config.as_instance_id, deliver=publisher.deliver)
+    component.spawn(published.run, "as-pubsub")
     return component
