@@ -177,6 +177,8 @@ class UplinkProcessor:
         device, session = await self._device_and_session(up, msg.session_key_id)
         if device is not None and device.HasField("version_ids") and not msg.HasField("version_ids"):
             msg.version_ids.CopyFrom(device.version_ids)
+        if session is not None and msg.last_a_f_cnt_down > session.last_a_f_cnt_down:
+            await self._follow_counter(up, msg.last_a_f_cnt_down)
         envelope = msg.app_s_key if msg.HasField("app_s_key") else (session.keys.app_s_key if session else None)
         if skips_crypto(device, link) or envelope is None or not self._vault.can_open(envelope):
             if envelope is not None and not envelope.key:
@@ -201,6 +203,18 @@ class UplinkProcessor:
         )
         await self._decode(up, kind, parameter)
         await self._forwarded(up)
+
+    async def _follow_counter(self, up: messages_pb2.ApplicationUp, last_a_f_cnt_down: int) -> None:
+        """The NS reports the last AFCntDown it used; new downlinks must count on from there."""
+        ids = up.end_device_ids
+        key_id = up.uplink_message.session_key_id
+
+        def change(current: EndDevice | None) -> EndDevice | None:
+            if current is not None and current.session.keys.session_key_id == key_id:
+                current.session.last_a_f_cnt_down = max(current.session.last_a_f_cnt_down, last_a_f_cnt_down)
+            return current
+
+        await self._devices.update(ids.application_ids.application_id, ids.device_id, change)
 
     async def _decode(self, up: messages_pb2.ApplicationUp, kind: int, parameter: str) -> None:
         started = time.perf_counter()
