@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import secrets
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -63,7 +64,7 @@ async def running_cluster(tmp: Path, names: dict[str, str]) -> AsyncIterator[Loc
         "LORASTACK_SHUTDOWN_GRACE_SECONDS": "5",
     }
     role_env = {role: {"LORASTACK_REDIS_PREFIX": f"{names['redis_prefix']}:{role}"} for role in ROLES}
-    role_env["gs"]["LORASTACK_GS_UDP_ADDRESS"] = f"127.0.0.1:{free_port()}"
+    role_env["gs"]["LORASTACK_GS_UDP_ADDRESS"] = f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}"
     role_env["gs"]["LORASTACK_GS_BASICSTATION_ADDRESS"] = f"127.0.0.1:{free_port()}"
     role_env["as"]["LORASTACK_AS_MQTT_ADDRESS"] = f"127.0.0.1:{free_port()}"
     cluster = LocalCluster(
