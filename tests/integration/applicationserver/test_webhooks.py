@@ -4,6 +4,7 @@ across an AS restart in the middle of the stream, and the webhook registry over 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from typing import Any
 
@@ -13,6 +14,7 @@ from aiohttp import web
 
 from integration.applicationserver.harness import ASHarness
 from integration.applicationserver.helpers import ALL_APP, APP_S_KEY, TOKEN, join_accept, uplink, wait_until
+from lorastack.events import EventBus
 from ttn.lorawan.v3 import applicationserver_pb2, applicationserver_pb2_grpc, identifiers_pb2
 
 
@@ -135,4 +137,37 @@ async def test_restart_mid_stream_loses_nothing(harness: ASHarness) -> None:
         counts = [r[2]["uplink_message"]["f_cnt"] for r in receiver.requests if r[0] == "/base/uplinks"]
         assert sorted(set(counts)) == list(range(1, total + 1))
     finally:
+        await receiver.stop()
+
+
+async def test_failing_webhook_is_marked_unhealthy_with_events(harness: ASHarness) -> None:
+    receiver = Receiver()
+    await receiver.start()
+    receiver.down = True
+    harness.config = dataclasses.replace(harness.config, as_webhook_retries=1, as_webhook_unhealthy_attempts=2)
+    config = harness.config
+    bus = EventBus(config.nats_url, stream=config.events_stream, subject_prefix=config.events_subject_prefix)
+    try:
+        harness.peers.identity.grant(TOKEN, "app-u", *ALL_APP)
+        harness.peers.js.keys[b"sk-u"] = APP_S_KEY
+        await harness.start()
+        await bus.start()
+        await _setup(harness, "app-u", receiver)
+        ns = harness.peers.ns
+        async with bus.subscribe(
+            [identifiers_pb2.ApplicationIdentifiers(application_id="app-u")], ["as.webhook.fail", "as.webhook.disable"]
+        ) as seen:
+            ns.queue("app-u").put_nowait(join_accept("app-u", "dev1", b"sk-u"))
+            for f_cnt in range(1, 4):
+                ns.queue("app-u").put_nowait(uplink("app-u", "dev1", b"sk-u", f_cnt, b"x"))
+            names = [(await asyncio.wait_for(seen.__anext__(), 10)).name for _ in range(3)]
+        assert names == ["as.webhook.fail", "as.webhook.fail", "as.webhook.disable"]
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+            hook = await (await http.get(f"{harness.base_url}/as/webhooks/app-u/hook1")).json()
+        assert int(hook["health_status"]["unhealthy"]["failed_attempts"]) == 2
+        # Two messages failed (join and first uplink, each tried twice); the rest were skipped while suspended.
+        await asyncio.sleep(0.3)
+        assert receiver.refused == 4
+    finally:
+        await bus.close()
         await receiver.stop()
