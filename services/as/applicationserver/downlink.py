@@ -22,7 +22,7 @@ from lorastack.lorawan.crypto import encrypt_frm_payload
 from lorastack.lorawan.devaddr import DevAddr
 from lorastack.lorawan.keys import AES128Key
 from lorastack.rpc.status import error_details
-from ttn.lorawan.v3 import end_device_pb2, identifiers_pb2, messages_pb2, networkserver_pb2_grpc
+from ttn.lorawan.v3 import applicationserver_pb2, end_device_pb2, identifiers_pb2, messages_pb2, networkserver_pb2_grpc
 
 __all__ = ["DownlinkService"]
 
@@ -134,7 +134,7 @@ class DownlinkService:
         return await self._encrypt(app_id, dev_id, items)
 
     async def _encrypt(
-        self, app_id: str, dev_id: str, items: list[messages_pb2.ApplicationDownlink]
+        self, app_id: str, dev_id: str, items: list[messages_pb2.ApplicationDownlink], *, floor: int = 0
     ) -> list[messages_pb2.ApplicationDownlink]:
         # The counters are taken in the same transaction that records them, so two pushes never share one.
         taken: list[messages_pb2.ApplicationDownlink] = []
@@ -148,7 +148,7 @@ class DownlinkService:
                 raise errors.no_app_s_key(device_id=dev_id)
             key = AES128Key(self._vault.open(session.keys.app_s_key))
             dev_addr = DevAddr(bytes(session.dev_addr or current.ids.dev_addr))
-            f_cnt = session.last_a_f_cnt_down
+            f_cnt = max(session.last_a_f_cnt_down, floor)
             for item in items:
                 f_cnt += 1
                 out = messages_pb2.ApplicationDownlink()
@@ -163,6 +163,50 @@ class DownlinkService:
 
         await self._devices.update(app_id, dev_id, take)
         return list(taken)
+
+    async def requeue_invalidated(
+        self, up: messages_pb2.ApplicationUp, link: applicationserver_pb2.ApplicationLink | None
+    ) -> None:
+        """The NS dropped its queue (new session, counters moved on): encrypt the same payloads again with
+        the current session and counters, and put them back."""
+        invalidated = up.downlink_queue_invalidated
+        ids = up.end_device_ids
+        app_id, dev_id = ids.application_ids.application_id, ids.device_id
+        device = await self._devices.get(app_id, dev_id)
+        if device is None or skips_crypto(device, link) or not invalidated.downlinks:
+            return
+        plain: list[messages_pb2.ApplicationDownlink] = []
+        for item in invalidated.downlinks:
+            opened = self._open(device, item)
+            if opened is not None:
+                plain.append(opened)
+        if not plain:
+            return
+        floor = invalidated.last_f_cnt_down if invalidated.session_key_id == device.session.keys.session_key_id else 0
+        try:
+            prepared = await self._encrypt(app_id, dev_id, plain, floor=floor)
+            request = messages_pb2.DownlinkQueueRequest(end_device_ids=device.ids, downlinks=prepared)
+            await self._stub().DownlinkQueueReplace(request, metadata=tuple(self._metadata()), timeout=10)
+        except (LorastackError, grpc.aio.AioRpcError) as err:
+            log.info("cannot requeue invalidated downlinks", device_id=dev_id, error=str(err))
+            failure = err if isinstance(err, LorastackError) else ns_refused(reason=err.details() or "", cause=err)
+            await self._report_failed(device.ids, plain, failure)
+
+    def _open(
+        self, device: EndDevice, item: messages_pb2.ApplicationDownlink
+    ) -> messages_pb2.ApplicationDownlink | None:
+        """The plaintext of a downlink encrypted under one of the device's sessions, without its counter."""
+        for session in (device.session, device.pending_session):
+            if session.keys.session_key_id == item.session_key_id and self._vault.can_open(session.keys.app_s_key):
+                key = AES128Key(self._vault.open(session.keys.app_s_key))
+                dev_addr = DevAddr(bytes(session.dev_addr or device.ids.dev_addr))
+                out = messages_pb2.ApplicationDownlink()
+                out.CopyFrom(item)
+                out.frm_payload = encrypt_frm_payload(key, dev_addr, item.f_cnt, item.frm_payload, uplink=False)
+                out.ClearField("session_key_id")
+                out.f_cnt = 0
+                return out
+        return None
 
     async def _report_failed(
         self,

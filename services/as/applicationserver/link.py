@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import grpc
 import structlog
@@ -21,6 +21,7 @@ from applicationserver.store import LinkStore, UpStream
 from applicationserver.uplink import UplinkProcessor
 from lorastack import events
 from ttn.lorawan.v3 import messages_pb2, networkserver_pb2_grpc
+from ttn.lorawan.v3.applicationserver_pb2 import ApplicationLink
 
 __all__ = ["LinkManager"]
 
@@ -43,7 +44,9 @@ class LinkManager:
         metrics: ASMetrics,
         backoff: tuple[float, float] = (0.2, 10.0),
         tenant_id: str = "",
+        requeue: Callable[[messages_pb2.ApplicationUp, ApplicationLink | None], Awaitable[None]] | None = None,
     ) -> None:
+        self._requeue = requeue
         self._links = links
         self._processor = processor
         self._upstream = upstream
@@ -152,4 +155,6 @@ class LinkManager:
         processed = await self._processor.process(up, link)
         if processed is not None:
             await self._upstream.append([processed])
+            if processed.HasField("downlink_queue_invalidated") and self._requeue is not None:
+                await self._requeue(processed, link)
         await self._links.record_up(app_id)

@@ -61,17 +61,6 @@ async def build(config: ApplicationServerConfig) -> Component:
         publisher=bus,
         metrics=metrics,
     )
-    manager = LinkManager(
-        links=links,
-        processor=processor,
-        upstream=upstream,
-        network_server=lambda: peers.channel("ns"),
-        network_server_address=lambda: peers.address("ns") or "",
-        metadata=peers.cluster_metadata,
-        publisher=bus,
-        metrics=metrics,
-        backoff=(config.as_link_backoff_min_seconds, config.as_link_backoff_max_seconds),
-    )
     fanout = LiveFanout(upstream)
     downlinks = DownlinkService(
         devices=devices,
@@ -83,6 +72,18 @@ async def build(config: ApplicationServerConfig) -> Component:
         metadata=peers.cluster_metadata,
         publisher=bus,
         metrics=metrics,
+    )
+    manager = LinkManager(
+        links=links,
+        processor=processor,
+        upstream=upstream,
+        network_server=lambda: peers.channel("ns"),
+        network_server_address=lambda: peers.address("ns") or "",
+        metadata=peers.cluster_metadata,
+        publisher=bus,
+        metrics=metrics,
+        backoff=(config.as_link_backoff_min_seconds, config.as_link_backoff_max_seconds),
+        requeue=downlinks.requeue_invalidated,
     )
     component.add_service("ttn.lorawan.v3.As", AsServicer(links=links, manager=manager, rights=rights))
     component.add_service(

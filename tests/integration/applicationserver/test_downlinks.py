@@ -115,3 +115,26 @@ async def test_rest_downlinks_and_notifications(harness: ASHarness) -> None:
     async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
         assert (await http.delete(f"{base}/devices/dev1")).status == 200
         assert (await http.get(f"{base}/devices/dev1")).status == 404
+
+
+async def test_invalidated_queue_is_encrypted_again_and_replaced(harness: ASHarness) -> None:
+    harness.peers.identity.grant(TOKEN, "app-i", *ALL_APP)
+    harness.peers.js.keys[b"sk-i"] = APP_S_KEY
+    await harness.start()
+    ns = harness.peers.ns
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        assert (await http.put(f"{harness.base_url}/as/applications/app-i/link", json={"link": {}})).status == 200
+    await asyncio.wait_for(ns.linked_event("app-i").wait(), 10)
+    ns.queue("app-i").put_nowait(join_accept("app-i", "dev1", b"sk-i"))
+    await wait_until(lambda: ns.acks.get("app-i", 0) == 1)
+    old = messages_pb2.ApplicationDownlink(f_port=5, f_cnt=1, session_key_id=b"sk-i")
+    old.frm_payload = decrypt_down(1, b"hello")  # as the AS encrypted it for AFCntDown 1
+    invalidated = messages_pb2.ApplicationUp(end_device_ids=device_ids("app-i", "dev1"))
+    invalidated.downlink_queue_invalidated.downlinks.append(old)
+    invalidated.downlink_queue_invalidated.last_f_cnt_down = 10
+    invalidated.downlink_queue_invalidated.session_key_id = b"sk-i"
+    ns.queue("app-i").put_nowait(invalidated)
+    await wait_until(lambda: len(ns.replaced) == 1)
+    again = ns.replaced[0].downlinks[0]
+    assert again.f_cnt == 11 and again.f_port == 5
+    assert decrypt_down(11, again.frm_payload) == b"hello"
