@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import grpc
@@ -28,6 +29,7 @@ __all__ = ["LinkManager"]
 log = structlog.get_logger(logger_name="applicationserver.link")
 
 RESCAN_SECONDS = 5.0
+SETTINGS_TTL_SECONDS = 1.0
 
 
 class LinkManager:
@@ -59,6 +61,7 @@ class LinkManager:
         self._tenant_id = tenant_id
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._errors: dict[str, str] = {}
+        self._settings: dict[str, tuple[float, ApplicationLink | None]] = {}
 
     def linked(self) -> list[str]:
         return sorted(self._tasks)
@@ -77,6 +80,8 @@ class LinkManager:
             await self.close()
 
     async def reconcile(self, app_id: str | None = None) -> None:
+        if app_id is not None:
+            self.forget_settings(app_id)
         wanted = set(await self._links.app_ids())
         names = [app_id] if app_id is not None else sorted(wanted | set(self._tasks))
         for name in names:
@@ -147,11 +152,24 @@ class LinkManager:
             call.cancel()
         return received
 
+    async def _link_settings(self, app_id: str) -> ApplicationLink | None:
+        # Read at most once a second per application: the settings rarely change, uplinks come often.
+        now = time.monotonic()
+        cached = self._settings.get(app_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        link = await self._links.get(app_id)
+        self._settings[app_id] = (now + SETTINGS_TTL_SECONDS, link)
+        return link
+
+    def forget_settings(self, app_id: str) -> None:
+        self._settings.pop(app_id, None)
+
     async def _handle(self, app_id: str, up: messages_pb2.ApplicationUp) -> None:
         if up.end_device_ids.application_ids.application_id != app_id:
             self._metrics.uplinks_dropped.labels("wrong_application").inc()
             return
-        link = await self._links.get(app_id)
+        link = await self._link_settings(app_id)
         processed = await self._processor.process(up, link)
         if processed is not None:
             await self._upstream.append([processed])
