@@ -37,6 +37,8 @@ class GatewayServerConfig(ServiceConfig):
     gs_uplink_retries: int = 5
     gs_uplink_retry_base_ms: int = 100
     gs_stats_ttl_seconds: int = 86400
+    # Basics Station traffic without an API key (lab set-ups only).
+    gs_basicstation_allow_unauthenticated: bool = False
 
     def validate(self) -> dict[str, str]:
         problems: dict[str, str] = {}

@@ -12,6 +12,7 @@ __all__ = [
     "invalid_frequency",
     "invalid_tx_power",
     "invalid_uplink_token",
+    "no_clock_sync",
     "no_credentials",
     "no_downlink_path",
     "not_connected",
@@ -25,6 +26,7 @@ __all__ = [
 _NS = "pkg/gatewayserver"
 _SCHED = "pkg/gatewayserver/scheduling"
 
+no_clock_sync = define(_NS, "no_clock_sync", "no clock sync with gateway `{gateway_uid}`", grpc.StatusCode.UNAVAILABLE)
 no_credentials = define(_NS, "no_credentials", "no credentials", grpc.StatusCode.UNAUTHENTICATED)
 not_connected = define(_NS, "not_connected", "gateway `{gateway_uid}` not connected", grpc.StatusCode.NOT_FOUND)
 no_downlink_path = define(_NS, "no_downlink_path", "no downlink path", grpc.StatusCode.INVALID_ARGUMENT)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from gatewayserver.basicstation.lns import LnsFrontend, LnsSettings
 from gatewayserver.config import GatewayServerConfig
 from gatewayserver.connections import ConnectionRegistry
 from gatewayserver.gateways import GatewayResolver
@@ -36,10 +37,12 @@ class GatewayServer:
     component: Component
     connections: ConnectionRegistry
     udp: UdpFrontend
+    lns: LnsFrontend
     downlinks: DownlinkService
     stats: StatsRecorder
     events: EventSink
     udp_port: int = 0
+    lns_port: int = 0
 
 
 async def build(config: GatewayServerConfig) -> Component:
@@ -90,8 +93,23 @@ def build_server(
         sink,
         obs,
     )
-    server = GatewayServer(component, connections, udp, downlinks, stats, sink)
     rights = RightsClient(lambda: peers.channel("is"), cluster_keys=config.cluster_keys)
+    lns = LnsFrontend(
+        LnsSettings(
+            forward_prefixes=config.forward_prefixes(),
+            lead_us=config.gs_downlink_lead_ms * 1000,
+            allow_unauthenticated=config.gs_basicstation_allow_unauthenticated,
+        ),
+        resolver,
+        rights,
+        connections,
+        forwarder,
+        downlinks,
+        stats,
+        sink,
+        obs,
+    )
+    server = GatewayServer(component, connections, udp, lns, downlinks, stats, sink)
     component.add_service("ttn.lorawan.v3.NsGs", NsGsServicer(downlinks))
     component.add_service("ttn.lorawan.v3.Gs", GsServicer(rights, stats_store))
     component.add_service("ttn.lorawan.v3.Configuration", ConfigurationServicer())
@@ -109,8 +127,10 @@ def build_server(
     async def start() -> None:
         await forwarder.start()
         server.udp_port = await udp.start(config.gs_udp_address)
+        server.lns_port = await lns.start(config.gs_basicstation_address)
 
     async def stop() -> None:
+        await lns.stop()
         await udp.stop()
         await forwarder.stop()
         await stats.flush()

@@ -171,6 +171,7 @@ async def running(**overrides: Any) -> AsyncIterator[Harness]:
         "grpc_address": "127.0.0.1:0",
         "http_address": "127.0.0.1:0",
         "gs_udp_address": "127.0.0.1:0",
+        "gs_basicstation_address": "127.0.0.1:0",
         "peers_is": f"127.0.0.1:{peer_port}",
         "peers_ns": f"127.0.0.1:{peer_port}",
         "cluster_keys": (CLUSTER_KEY,),

@@ -1,0 +1,1 @@
+"""The LoRa Basics Station LNS front end: discovery and traffic WebSockets."""
