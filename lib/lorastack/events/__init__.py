@@ -4,6 +4,7 @@ from .bus import EventBus, StreamSettings
 from .definitions import EventDefinition, define
 from .event import DecodeError, Event, decode, encode, new_event, new_unique_id
 from .identifiers import (
+    EUI_ONLY_APPLICATION,
     AnyIdentifiers,
     EntityKind,
     EntityRef,
@@ -13,6 +14,7 @@ from .identifiers import (
     as_ref,
     client,
     end_device,
+    end_device_eui,
     gateway,
     organization,
     user,
@@ -22,6 +24,7 @@ from .subjects import NamePattern, SubjectScheme, compile_name_patterns
 from .subscriber import EventSubscription
 
 __all__ = [
+    "EUI_ONLY_APPLICATION",
     "AnyIdentifiers",
     "DecodeError",
     "EntityKind",
@@ -44,6 +47,7 @@ __all__ = [
     "define",
     "encode",
     "end_device",
+    "end_device_eui",
     "gateway",
     "metrics_for",
     "new_event",

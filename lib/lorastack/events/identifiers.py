@@ -1,6 +1,7 @@
 """Entity references carried by events, and their place in a NATS subject.
 
-A reference is the hashable, validated core of ``ttn.lorawan.v3.EntityIdentifiers``.
+A reference is the hashable, validated core of ``ttn.lorawan.v3.EntityIdentifiers``. An end device
+known only by its EUIs (a join-request from an unregistered device) lives under a reserved application.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TypeAlias
 from ttn.lorawan.v3 import identifiers_pb2 as ids_pb
 
 __all__ = [
+    "EUI_ONLY_APPLICATION",
     "AnyIdentifiers",
     "EntityKind",
     "EntityRef",
@@ -22,6 +24,7 @@ __all__ = [
     "as_ref",
     "client",
     "end_device",
+    "end_device_eui",
     "gateway",
     "organization",
     "user",
@@ -31,6 +34,10 @@ __all__ = [
 # The Things Stack restricts IDs to lowercase letters, digits and dashes; that is also
 # exactly what keeps an ID safe as one NATS subject token.
 _ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,63})$")
+# The application token of devices known only by EUIs: an underscore can start no real ID, so it
+# never collides with an application, and it is still one plain NATS subject token.
+EUI_ONLY_APPLICATION = "_eui"
+_EUI_PAIR = re.compile(r"^[0-9a-f]{16}-[0-9a-f]{16}$")
 
 
 class InvalidIdentifierError(ValueError):
@@ -64,11 +71,28 @@ class EntityRef:
     application_id: str = ""
 
     def __post_init__(self) -> None:
+        if self.kind is EntityKind.END_DEVICE and self.application_id == EUI_ONLY_APPLICATION:
+            if not _EUI_PAIR.match(self.id):
+                raise InvalidIdentifierError(f"invalid EUI-only device `{self.id}`: want <join eui>-<dev eui>")
+            return
         validate_id(self.id, f"{self.kind.name.lower()} id")
         if self.kind is EntityKind.END_DEVICE:
             validate_id(self.application_id, "application id")
         elif self.application_id:
             raise InvalidIdentifierError("only end devices carry an application id")
+
+    @property
+    def is_eui_only(self) -> bool:
+        """An end device known only by its JoinEUI and DevEUI, not registered under an application."""
+        return self.kind is EntityKind.END_DEVICE and self.application_id == EUI_ONLY_APPLICATION
+
+    @property
+    def euis(self) -> tuple[bytes, bytes]:
+        """JoinEUI and DevEUI of an EUI-only device."""
+        if not self.is_eui_only:
+            raise ValueError("only EUI-only devices are named by their EUIs")
+        join_hex, _, dev_hex = self.id.partition("-")
+        return bytes.fromhex(join_hex), bytes.fromhex(dev_hex)
 
     def subject_tokens(self) -> tuple[str, str, str]:
         """Entity part of the subject: kind, owner ID, sub-entity ID.
@@ -104,6 +128,14 @@ def application(application_id: str) -> EntityRef:
 
 def end_device(application_id: str, device_id: str) -> EntityRef:
     return EntityRef(EntityKind.END_DEVICE, device_id, application_id)
+
+
+def end_device_eui(join_eui: bytes, dev_eui: bytes) -> EntityRef:
+    """An end device known only by its EUIs; a missing JoinEUI (rejoin types 0 and 2) is zero."""
+    join_eui = join_eui or bytes(8)
+    if len(join_eui) != 8 or len(dev_eui) != 8:
+        raise InvalidIdentifierError("EUIs have 8 bytes")
+    return EntityRef(EntityKind.END_DEVICE, f"{join_eui.hex()}-{dev_eui.hex()}", EUI_ONLY_APPLICATION)
 
 
 def gateway(gateway_id: str) -> EntityRef:
@@ -146,6 +178,8 @@ def as_ref(value: AnyIdentifiers) -> EntityRef:
         inner: AnyIdentifiers = getattr(value, case)
         return as_ref(inner)
     if isinstance(value, ids_pb.EndDeviceIdentifiers):
+        if not value.device_id and not value.application_ids.application_id and value.dev_eui:
+            return end_device_eui(value.join_eui, value.dev_eui)
         return end_device(value.application_ids.application_id, value.device_id)
     if isinstance(value, ids_pb.ApplicationIdentifiers):
         return application(value.application_id)
@@ -179,6 +213,9 @@ def as_entity_identifiers(value: AnyIdentifiers) -> ids_pb.EntityIdentifiers:
 
 def _ref_to_proto(ref: EntityRef) -> ids_pb.EntityIdentifiers:
     match ref.kind:
+        case EntityKind.END_DEVICE if ref.is_eui_only:
+            join_eui, dev_eui = ref.euis
+            return ids_pb.EntityIdentifiers(device_ids=ids_pb.EndDeviceIdentifiers(join_eui=join_eui, dev_eui=dev_eui))
         case EntityKind.END_DEVICE:
             app_ids = ids_pb.ApplicationIdentifiers(application_id=ref.application_id)
             return ids_pb.EntityIdentifiers(

@@ -19,6 +19,7 @@ from lorastack.events import (
     application,
     define,
     end_device,
+    end_device_eui,
     gateway,
 )
 from ttn.lorawan.v3 import identifiers_pb2, rights_pb2
@@ -27,6 +28,7 @@ NATS_URL = "nats://127.0.0.1:4222"
 UP_RECEIVE = define("gs.up.receive", visibility=[rights_pb2.RIGHT_GATEWAY_TRAFFIC_READ])
 UP_PROCESS = define("ns.up.data.process", visibility=[rights_pb2.RIGHT_APPLICATION_TRAFFIC_READ])
 JOIN_ACCEPT = define("js.join.accept", visibility=[rights_pb2.RIGHT_APPLICATION_TRAFFIC_READ])
+JOIN_REJECT = define("js.join.reject", visibility=[rights_pb2.RIGHT_APPLICATION_DEVICES_READ])
 
 
 @pytest.fixture
@@ -231,3 +233,22 @@ async def test_foreign_bytes_on_an_event_subject_are_counted_and_skipped(bus: Ev
         (got,) = await _take(sub, 1)
     assert got == sent
     assert bus.metrics.decode_errors._value.get() == 1
+
+
+async def test_an_event_about_a_device_known_only_by_euis_reaches_its_subscribers(bus: EventBus) -> None:
+    join_eui, dev_eui = bytes.fromhex("0101010101010101"), bytes.fromhex("0202020202020202")
+    ids = identifiers_pb2.EndDeviceIdentifiers(join_eui=join_eui, dev_eui=dev_eui)
+    async with (
+        bus.subscribe([end_device_eui(join_eui, dev_eui)]) as by_eui,
+        bus.subscribe() as whole_tenant,
+        bus.subscribe([end_device_eui(join_eui, bytes.fromhex("0303030303030303"))]) as other_eui,
+        bus.subscribe([application("app-1")]) as by_app,
+    ):
+        published = await bus.publish(JOIN_REJECT, identifiers=[ids])
+        assert published is not None
+        (got,) = await _take(by_eui, 1)
+        (got_admin,) = await _take(whole_tenant, 1)
+        await _nothing_more(other_eui)
+        await _nothing_more(by_app, 0.1)
+    assert got == got_admin == published
+    assert got.identifiers[0].device_ids == ids

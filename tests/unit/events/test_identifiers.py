@@ -3,6 +3,7 @@
 import pytest
 
 from lorastack.events import (
+    EUI_ONLY_APPLICATION,
     EntityKind,
     EntityRef,
     InvalidIdentifierError,
@@ -11,6 +12,7 @@ from lorastack.events import (
     as_ref,
     client,
     end_device,
+    end_device_eui,
     gateway,
     organization,
     user,
@@ -77,3 +79,30 @@ def test_references_round_trip_through_entity_identifiers(ref: EntityRef) -> Non
     assert isinstance(wrapped, ids_pb.EntityIdentifiers)
     assert as_ref(wrapped) == ref
     assert as_entity_identifiers(wrapped) is wrapped
+
+
+def test_a_device_known_only_by_euis_has_a_reference() -> None:
+    join_eui, dev_eui = bytes.fromhex("70B3D57ED0000001"), bytes.fromhex("0004A30B001C0530")
+    ref = as_ref(ids_pb.EndDeviceIdentifiers(join_eui=join_eui, dev_eui=dev_eui))
+    assert ref == end_device_eui(join_eui, dev_eui)
+    assert ref.is_eui_only and ref.euis == (join_eui, dev_eui)
+    assert ref.subject_tokens() == ("app", EUI_ONLY_APPLICATION, "70b3d57ed0000001-0004a30b001c0530")
+    assert EntityRef.from_subject_tokens(*ref.subject_tokens()) == ref
+    wrapped = as_entity_identifiers(ref)
+    assert wrapped.device_ids.dev_eui == dev_eui and not wrapped.device_ids.device_id
+    assert as_ref(wrapped) == ref
+    # A rejoin-request of type 0 or 2 carries no JoinEUI.
+    assert end_device_eui(b"", dev_eui).euis == (bytes(8), dev_eui)
+    assert not end_device("app", "dev").is_eui_only
+
+
+def test_the_reserved_application_cannot_be_named_otherwise() -> None:
+    with pytest.raises(InvalidIdentifierError):
+        application(EUI_ONLY_APPLICATION)
+    with pytest.raises(InvalidIdentifierError):
+        end_device(EUI_ONLY_APPLICATION, "dev-1")
+    with pytest.raises(InvalidIdentifierError):
+        end_device_eui(bytes(7), bytes(8))
+    with pytest.raises(ValueError):
+        _ = end_device("a", "d").euis
+    assert not application("a").covers(end_device_eui(bytes(8), bytes(8)))

@@ -8,6 +8,7 @@ from lorastack.events import (
     application,
     compile_name_patterns,
     end_device,
+    end_device_eui,
     gateway,
 )
 
@@ -103,3 +104,15 @@ def test_compiled_patterns() -> None:
 def test_bad_prefix(prefix: str) -> None:
     with pytest.raises(ValueError):
         SubjectScheme(prefix)
+
+
+def test_eui_only_devices_have_their_own_subject_and_filter() -> None:
+    ref = end_device_eui(bytes.fromhex("0101010101010101"), bytes.fromhex("0202020202020202"))
+    subject = SCHEME.subject("t", ref, "js.join.reject")
+    assert subject == "lorastack.events.t.app._eui.0101010101010101-0202020202020202.js.join.reject"
+    assert SCHEME.parse(subject) == ("t", ref, "js.join.reject")
+    assert _matches(SCHEME.filter("t", ref), subject)
+    assert _matches(SCHEME.filter("t", None), subject)
+    other = end_device_eui(bytes.fromhex("0101010101010101"), bytes.fromhex("0303030303030303"))
+    assert not _matches(SCHEME.filter("t", other), subject)
+    assert not _matches(SCHEME.filter("t", application("a")), subject)
