@@ -15,6 +15,7 @@ __all__ = [
     "no_clock_sync",
     "no_credentials",
     "no_downlink_path",
+    "not_a_gateway",
     "not_connected",
     "schedule_conflict",
     "schedule_failed",
@@ -28,6 +29,9 @@ _SCHED = "pkg/gatewayserver/scheduling"
 
 no_clock_sync = define(_NS, "no_clock_sync", "no clock sync with gateway `{gateway_uid}`", grpc.StatusCode.UNAVAILABLE)
 no_credentials = define(_NS, "no_credentials", "no credentials", grpc.StatusCode.UNAUTHENTICATED)
+not_a_gateway = define(
+    _NS, "not_a_gateway", "the credentials do not belong to a gateway", grpc.StatusCode.PERMISSION_DENIED
+)
 not_connected = define(_NS, "not_connected", "gateway `{gateway_uid}` not connected", grpc.StatusCode.NOT_FOUND)
 no_downlink_path = define(_NS, "no_downlink_path", "no downlink path", grpc.StatusCode.INVALID_ARGUMENT)
 invalid_uplink_token = define(_NS, "uplink_token", "invalid uplink token", grpc.StatusCode.INVALID_ARGUMENT)

@@ -13,7 +13,9 @@ from gatewayserver.gateways import GatewayResolver
 from gatewayserver.grpc_configuration import ConfigurationServicer
 from gatewayserver.grpc_gatewayconfigurator import GatewayConfiguratorServicer
 from gatewayserver.grpc_gs import GsServicer
+from gatewayserver.grpc_gtwgs import GtwGsServicer
 from gatewayserver.grpc_nsgs import NsGsServicer
+from gatewayserver.gtwlink import GrpcFrontend
 from gatewayserver.http_gcs import add_gcs_routes
 from gatewayserver.observability import EventSink, Observability
 from gatewayserver.redisstore import RedisConnectionStats
@@ -109,6 +111,20 @@ def build_server(
         sink,
         obs,
     )
+    grpc_frontend = GrpcFrontend(
+        lambda: peers.channel("is"),
+        rights,
+        resolver,
+        connections,
+        forwarder,
+        downlinks,
+        stats,
+        sink,
+        obs,
+        forward_prefixes=config.forward_prefixes(),
+        lead_us=config.gs_downlink_lead_ms * 1000,
+    )
+    component.add_service("ttn.lorawan.v3.GtwGs", GtwGsServicer(grpc_frontend))
     server = GatewayServer(component, connections, udp, lns, downlinks, stats, sink)
     component.add_service("ttn.lorawan.v3.NsGs", NsGsServicer(downlinks))
     component.add_service("ttn.lorawan.v3.Gs", GsServicer(rights, stats_store))

@@ -27,6 +27,8 @@ from ttn.lorawan.v3 import (
     gateway_pb2,
     gateway_services_pb2_grpc,
     identifiers_pb2,
+    identityserver_pb2,
+    identityserver_pb2_grpc,
     messages_pb2,
     networkserver_pb2_grpc,
     rights_pb2,
@@ -34,11 +36,16 @@ from ttn.lorawan.v3 import (
 
 CLUSTER_KEY = bytes(range(16))
 USER_KEY = "NNSXS.GATEWAYOWNER.SECRET"
+GATEWAY_KEY = "NNSXS.GATEWAYITSELF.SECRET"
 EUI = bytes.fromhex("AA555A0000000101")
 OTHER_EUI = bytes.fromhex("AA555A0000000202")
 
 
-class FakeIS(gateway_services_pb2_grpc.GatewayRegistryServicer, gateway_services_pb2_grpc.GatewayAccessServicer):
+class FakeIS(
+    gateway_services_pb2_grpc.GatewayRegistryServicer,
+    gateway_services_pb2_grpc.GatewayAccessServicer,
+    identityserver_pb2_grpc.EntityAccessServicer,
+):
     def __init__(self) -> None:
         self.gateways: dict[bytes, gateway_pb2.Gateway] = {}
         self.eui_lookups = 0
@@ -70,7 +77,22 @@ class FakeIS(gateway_services_pb2_grpc.GatewayRegistryServicer, gateway_services
         auth = dict(context.invocation_metadata()).get("authorization", "")
         if auth == f"Bearer {USER_KEY}":
             return rights_pb2.Rights(rights=[rights_pb2.RIGHT_GATEWAY_ALL])
+        if auth == f"Bearer {GATEWAY_KEY}" and request.gateway_id == "gtw-one":
+            return rights_pb2.Rights(rights=[rights_pb2.RIGHT_GATEWAY_LINK])
         return rights_pb2.Rights()
+
+    async def AuthInfo(self, request: Any, context: Any) -> identityserver_pb2.AuthInfoResponse:
+        auth = dict(context.invocation_metadata()).get("authorization", "")
+        if auth == f"Bearer {GATEWAY_KEY}":
+            ids = identifiers_pb2.EntityIdentifiers(
+                gateway_ids=identifiers_pb2.GatewayIdentifiers(gateway_id="gtw-one")
+            )
+            access = identityserver_pb2.AuthInfoResponse.APIKeyAccess(entity_ids=ids)
+            return identityserver_pb2.AuthInfoResponse(api_key=access)
+        user = identifiers_pb2.EntityIdentifiers(user_ids=identifiers_pb2.UserIdentifiers(user_id="someone"))
+        return identityserver_pb2.AuthInfoResponse(
+            api_key=identityserver_pb2.AuthInfoResponse.APIKeyAccess(entity_ids=user)
+        )
 
 
 class FakeNS(networkserver_pb2_grpc.GsNsServicer):
@@ -163,6 +185,7 @@ async def running(**overrides: Any) -> AsyncIterator[Harness]:
     peer = grpc.aio.server()
     gateway_services_pb2_grpc.add_GatewayRegistryServicer_to_server(fake_is, peer)
     gateway_services_pb2_grpc.add_GatewayAccessServicer_to_server(fake_is, peer)
+    identityserver_pb2_grpc.add_EntityAccessServicer_to_server(fake_is, peer)
     networkserver_pb2_grpc.add_GsNsServicer_to_server(fake_ns, peer)
     peer_port = peer.add_insecure_port("127.0.0.1:0")
     await peer.start()
