@@ -13,6 +13,7 @@ from lorastack.lorawan.crypto import (
     derive_app_s_key_1_0,
     derive_app_s_key_1_1,
     derive_f_nwk_s_int_key,
+    derive_js_enc_key,
     derive_js_int_key,
     derive_nwk_s_enc_key,
     derive_nwk_s_key_1_0,
@@ -48,7 +49,11 @@ class SessionKeySet:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class JoinContext:
-    """Everything one join-accept depends on. ``lorawan_1_1`` selects keys, MIC and derivation."""
+    """Everything one join-accept depends on. ``lorawan_1_1`` selects keys, MIC and derivation.
+
+    Answering a rejoin-request (1.1 only), ``join_req_type`` is its rejoin type and ``dev_nonce``
+    its RJcount, which takes the DevNonce's place in the MIC and the key derivation.
+    """
 
     lorawan_1_1: bool
     app_key: bytes
@@ -62,6 +67,7 @@ class JoinContext:
     dl_settings: DLSettings
     rx_delay: int
     cflist: CFList | None
+    join_req_type: int = JOIN_REQ_TYPE_JOIN
 
     def __repr__(self) -> str:
         return f"JoinContext(lorawan_1_1={self.lorawan_1_1}, join_nonce={self.join_nonce})"
@@ -114,11 +120,14 @@ def build_join_accept(ctx: JoinContext) -> bytes:
     mhdr = bytes((MHDR(MType.JOIN_ACCEPT).encode(),))
     signed = mhdr + payload.encode()
     if ctx.lorawan_1_1:
-        js_int_key = derive_js_int_key(AES128Key(ctx.nwk_key), EUI64(ctx.dev_eui))
+        nwk_key = AES128Key(ctx.nwk_key)
+        js_int_key = derive_js_int_key(nwk_key, EUI64(ctx.dev_eui))
         mic = join_accept_mic_1_1(
-            js_int_key, JOIN_REQ_TYPE_JOIN, EUI64(ctx.join_eui), DevNonce.from_int(ctx.dev_nonce), signed
+            js_int_key, ctx.join_req_type, EUI64(ctx.join_eui), DevNonce.from_int(ctx.dev_nonce), signed
         )
-        key = AES128Key(ctx.nwk_key)
+        # A rejoin-accept is encrypted with JSEncKey (1.1 section 6.2.3).
+        rejoin = ctx.join_req_type != JOIN_REQ_TYPE_JOIN
+        key = derive_js_enc_key(nwk_key, EUI64(ctx.dev_eui)) if rejoin else nwk_key
     else:
         key = AES128Key(ctx.app_key)
         mic = join_accept_mic_1_0(key, signed)

@@ -211,8 +211,12 @@ async def test_refusals_each_have_their_error_and_event_and_change_nothing(start
     wrong_mic = _request(LRWN_JOIN_REQUEST[:-4] + b"\x00\x00\x00\x00", lorawan_pb2.MAC_V1_0_2, "020202", "01020304")
     await _assert_rejected_unchanged(js, wrong_mic, grpc.StatusCode.INVALID_ARGUMENT, "mic_mismatch")
     unknown = _request(_join_request(LRWN_APP_KEY, "05" * 8, "06" * 8, 1), lorawan_pb2.MAC_V1_0_2, "020202", "01020304")
-    # No device to scope an event to: only the error, the metric and the log line.
-    await _assert_rejected_unchanged(js, unknown, grpc.StatusCode.NOT_FOUND, "device_not_found", event=False)
+    # No registered device: the event names the EUIs of the request instead.
+    await _assert_rejected_unchanged(js, unknown, grpc.StatusCode.NOT_FOUND, "device_not_found")
+    reject = [e for e in await recent_events(js, 0) if e.name == "js.join.reject"][-1]
+    assert reject.identifiers[0].device_ids.dev_eui == H("06" * 8)
+    assert reject.identifiers[0].device_ids.join_eui == H("05" * 8)
+    assert not reject.identifiers[0].device_ids.device_id
     no_app_key = _request(
         _join_request(BROCAAR_KEY, BROCAAR_JOIN_EUI, BROCAAR_DEV_EUI, 9), lorawan_pb2.MAC_V1_1, "010203", "01020304"
     )

@@ -6,9 +6,9 @@ import pytest
 
 from joinserver.config import JoinPrefix, JoinServerConfig, parse_keks
 from joinserver.crypto import cflist_from_proto
-from joinserver.join import covers
 from joinserver.keyvault import AT_REST_LABEL, KeyVault
-from joinserver.nonces import consume_nonces
+from joinserver.nonces import consume_nonces, consume_rejoin_count
+from joinserver.request import covers
 from lorastack.config import ConfigError, load
 from lorastack.errors import LorastackError
 from lorastack.lorawan.cflist import CFListChannelMasks, CFListFrequencies
@@ -116,3 +116,30 @@ def test_cflist_from_proto() -> None:
     bits = [True] * 8 + [False] * 8 + [True]
     masks = cflist_from_proto(lorawan_pb2.CFList(type=lorawan_pb2.CHANNEL_MASKS, ch_masks=bits))
     assert masks == CFListChannelMasks((0x00FF, 0x0001))
+
+
+@pytest.mark.parametrize(
+    ("before", "rejoin_type", "rj_count", "after", "error"),
+    [
+        (_device(), 1, 0, (0, 0), None),
+        (_device(last_rj_count_1=5), 1, 6, (0, 6), None),
+        (_device(last_rj_count_1=5), 1, 5, None, "rj_count_too_small"),
+        (_device(last_rj_count_1=5), 1, 0, None, "rj_count_too_small"),
+        (_device(last_rj_count_1=5, resets_join_nonces=True), 1, 2, (0, 2), None),
+        # RJcount0 restarts with every session the device takes up; the NS checks it.
+        (_device(last_rj_count_0=9), 0, 1, (1, 0), None),
+        (_device(last_rj_count_0=9), 2, 9, (9, 0), None),
+        (_device(last_join_nonce=0xFFFFFF), 2, 1, None, "join_nonce_too_high"),
+    ],
+)
+def test_rejoin_counters(
+    before: end_device_pb2.EndDevice, rejoin_type: int, rj_count: int, after: tuple[int, int] | None, error: str | None
+) -> None:
+    if error is not None:
+        with pytest.raises(LorastackError) as caught:
+            consume_rejoin_count(before, rejoin_type, rj_count)
+        assert caught.value.definition.name == error
+        return
+    updated = consume_rejoin_count(before, rejoin_type, rj_count)
+    assert (updated.last_rj_count_0, updated.last_rj_count_1) == after
+    assert updated.last_join_nonce == before.last_join_nonce + 1
