@@ -374,17 +374,8 @@ def parse_push_data(payload: bytes) -> PushData:
 
 
 # TX_ACK ``error`` values (PROTOCOL.TXT section 6), in the order of TxAcknowledgment.Result.
-TX_ACK_ERRORS = (
-    "NONE",
-    "UNKNOWN",
-    "TOO_LATE",
-    "TOO_EARLY",
-    "COLLISION_PACKET",
-    "COLLISION_BEACON",
-    "TX_FREQ",
-    "TX_POWER",
-    "GPS_UNLOCKED",
-)
+TX_ACK_ERRORS: tuple[str, ...] = ("NONE", "UNKNOWN", "TOO_LATE", "TOO_EARLY", "COLLISION_PACKET", "COLLISION_BEACON")
+TX_ACK_ERRORS += ("TX_FREQ", "TX_POWER", "GPS_UNLOCKED")
 
 
 def parse_tx_ack(payload: bytes) -> str:
