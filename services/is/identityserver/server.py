@@ -11,9 +11,11 @@ from identityserver.access import Access
 from identityserver.auth import Authorizer
 from identityserver.config import IdentityServerConfig
 from identityserver.devices import Devices
+from identityserver.event_stream import EventStreams
 from identityserver.grpc_access import AccessServicer
 from identityserver.grpc_end_device import EndDeviceRegistryServicer
 from identityserver.grpc_entity_access import EntityAccessServicer
+from identityserver.grpc_events import EventsServicer
 from identityserver.grpc_registry import GatewayRegistryServicer, RegistryServicer
 from identityserver.grpc_tenant import TenantRegistryServicer
 from identityserver.grpc_user import UserRegistryServicer
@@ -25,6 +27,7 @@ from identityserver.registry import Notify, Registry, _silent
 from identityserver.tenants import Tenants
 from identityserver.users import Users
 from lorastack.component import Component
+from lorastack.events import EventBus
 from lorastack.service import connect_events, connect_nats
 from lorastack.storage import postgres
 from ttn.lorawan.v3 import application_pb2, gateway_pb2, organization_pb2
@@ -85,9 +88,11 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
     )
 
 
-def register(component: Component, server: IdentityServer) -> None:
+def register(component: Component, server: IdentityServer, bus: EventBus | None = None) -> None:
     auth = server.auth
     v3 = "ttn.lorawan.v3."
+    if bus is not None:
+        component.add_service(v3 + "Events", EventsServicer(EventStreams(bus, auth), auth))
     component.add_service(v3 + "EntityAccess", EntityAccessServicer(auth))
     component.add_service(v3 + "UserRegistry", UserRegistryServicer(server.users, auth))
     component.add_service(
@@ -121,5 +126,5 @@ async def build(config: IdentityServerConfig) -> Component:
     component.on_stop(pool.close)
     nats_client = await connect_nats(component)
     bus = await connect_events(component, nats_client)
-    register(component, wire(config, pool, EventNotifier(bus)))
+    register(component, wire(config, pool, EventNotifier(bus)), bus)
     return component
