@@ -30,11 +30,16 @@ class Connection:
     pending: dict[object, tuple[float, messages_pb2.DownlinkMessage]] = field(default_factory=dict)
 
 
+# Told (connection, True) when a gateway connects and (connection, False) when it leaves.
+Listener = Callable[["Connection", bool], None]
+
+
 class ConnectionRegistry:
     """The gateways this process talks to, by gateway id; one connection per gateway."""
 
-    def __init__(self) -> None:
+    def __init__(self, listener: Listener | None = None) -> None:
         self._by_id: dict[str, Connection] = {}
+        self._listener = listener
 
     def get(self, gateway_id: str) -> Connection | None:
         return self._by_id.get(gateway_id)
@@ -43,11 +48,15 @@ class ConnectionRegistry:
         """Register ``connection``; returns the one it replaces."""
         previous = self._by_id.get(connection.gateway.gateway_id)
         self._by_id[connection.gateway.gateway_id] = connection
+        if self._listener is not None:
+            self._listener(connection, True)
         return previous
 
     def remove(self, connection: Connection) -> bool:
         if self._by_id.get(connection.gateway.gateway_id) is connection:
             del self._by_id[connection.gateway.gateway_id]
+            if self._listener is not None:
+                self._listener(connection, False)
             return True
         return False
 

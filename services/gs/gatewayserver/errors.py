@@ -17,6 +17,7 @@ __all__ = [
     "no_downlink_path",
     "not_a_gateway",
     "not_connected",
+    "remote_schedule_failed",
     "schedule_conflict",
     "schedule_failed",
     "too_late",
@@ -35,6 +36,9 @@ not_a_gateway = define(
 not_connected = define(_NS, "not_connected", "gateway `{gateway_uid}` not connected", grpc.StatusCode.NOT_FOUND)
 no_downlink_path = define(_NS, "no_downlink_path", "no downlink path", grpc.StatusCode.INVALID_ARGUMENT)
 invalid_uplink_token = define(_NS, "uplink_token", "invalid uplink token", grpc.StatusCode.INVALID_ARGUMENT)
+remote_schedule_failed = define(
+    _NS, "remote_schedule", "the gateway's replica refused: {detail}", grpc.StatusCode.FAILED_PRECONDITION
+)
 schedule_failed = define(
     _NS, "schedule", "failed to schedule on any of {count} paths", grpc.StatusCode.FAILED_PRECONDITION
 )

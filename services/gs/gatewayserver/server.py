@@ -18,7 +18,8 @@ from gatewayserver.grpc_nsgs import NsGsServicer
 from gatewayserver.gtwlink import GrpcFrontend
 from gatewayserver.http_gcs import add_gcs_routes
 from gatewayserver.observability import EventSink, Observability
-from gatewayserver.redisstore import RedisConnectionStats
+from gatewayserver.presence import PresenceTracker, ReplicaForwarder
+from gatewayserver.redisstore import RedisConnectionStats, RedisGatewayPresence
 from gatewayserver.scheduling.downlink import DownlinkService
 from gatewayserver.stats import StatsRecorder
 from gatewayserver.udp.listener import UdpFrontend, UdpSettings
@@ -61,7 +62,10 @@ def build_server(
     peers = component.peers
     obs = Observability.create(component.metrics)
     sink = EventSink(bus)
-    connections = ConnectionRegistry()
+    presence_store = RedisGatewayPresence(redis, Keys(config.redis_prefix))
+    presence = PresenceTracker(presence_store, lambda: peers.address("gs"))
+    replicas = ReplicaForwarder(presence_store, lambda: peers.address("gs"), peers.cluster_metadata)
+    connections = ConnectionRegistry(presence.changed)
     stats_store = RedisConnectionStats(redis, Keys(config.redis_prefix), ttl_seconds=config.gs_stats_ttl_seconds)
     stats = StatsRecorder(stats_store)
     resolver = GatewayResolver(
@@ -79,7 +83,7 @@ def build_server(
         retries=config.gs_uplink_retries,
         retry_base=config.gs_uplink_retry_base_ms / 1000,
     )
-    downlinks = DownlinkService(connections, obs, sink, stats)
+    downlinks = DownlinkService(connections, obs, sink, stats, remote=replicas)
     udp = UdpFrontend(
         UdpSettings(
             queue_size=config.gs_udp_queue_size,
@@ -151,8 +155,11 @@ def build_server(
         await forwarder.stop()
         await stats.flush()
         await sink.drain()
+        await presence.drain()
+        await replicas.close()
 
     component.on_start(start)
     component.spawn(stats.run, "gs-stats-flush")
+    component.spawn(presence.run, "gs-presence-refresh")
     component.on_stop(stop)
     return server

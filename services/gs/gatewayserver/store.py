@@ -8,7 +8,7 @@ from typing import Protocol
 
 from ttn.lorawan.v3 import gateway_pb2
 
-__all__ = ["ConnectionStatsStore", "StatsUpdate"]
+__all__ = ["ConnectionStatsStore", "GatewayPresence", "StatsUpdate"]
 
 
 class StatsUpdate(Protocol):
@@ -36,3 +36,14 @@ class ConnectionStatsStore(Protocol):
 
     async def get(self, gateway_id: str) -> gateway_pb2.GatewayConnectionStats | None:
         """The stats of the gateway's current or last connection, None when it never connected."""
+
+
+class GatewayPresence(Protocol):
+    """Which GS replica (its gRPC address) holds a gateway's connection."""
+
+    async def claim(self, gateway_id: str, address: str, ttl_seconds: int) -> None: ...
+
+    async def release(self, gateway_id: str, address: str) -> None:
+        """Forget the claim, unless another replica took the gateway over meanwhile."""
+
+    async def where(self, gateway_id: str) -> str | None: ...

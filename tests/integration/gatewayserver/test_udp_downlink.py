@@ -186,3 +186,23 @@ async def test_tx_ack_events_and_connection_stats(gs: Harness) -> None:
             f"{gs.http_base}/gs/gateways/never-seen/connection/stats", headers={"Authorization": f"Bearer {USER_KEY}"}
         ) as resp:
             assert resp.status == 404
+
+
+async def test_any_replica_schedules_through_the_one_holding_the_gateway(gs: Harness) -> None:
+    async with running(redis_prefix=gs.config.redis_prefix) as other:
+        _, down, token = await connect(gs, tmst=3_000_000)
+        await asyncio.sleep(0.1)  # the presence claim is written in the background
+        response = await gatewayserver_pb2_grpc.NsGsStub(other.channel).ScheduleDownlink(
+            class_a(token), metadata=gs.cluster_md
+        )
+        assert response.rx1
+        _, txpk = txpk_of(await down.receive())
+        assert txpk["tmst"] == 4_000_000
+        # A gateway that no replica holds is reported as not connected, without forwarding loops.
+        gs.gs.connections.remove(gs.gs.connections.all()[0])
+        await asyncio.sleep(0.1)
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await gatewayserver_pb2_grpc.NsGsStub(other.channel).ScheduleDownlink(
+                class_a(token), metadata=gs.cluster_md
+            )
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND

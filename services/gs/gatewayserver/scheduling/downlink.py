@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
 from google.protobuf import duration_pb2
@@ -19,12 +20,12 @@ from gatewayserver.connections import Connection, ConnectionRegistry
 from gatewayserver.observability import DOWN_SEND, DOWN_TX_FAIL, DOWN_TX_SUCCESS, EventSink, Observability
 from gatewayserver.scheduling.scheduler import Emission
 from gatewayserver.stats import StatsRecorder
-from gatewayserver.uplinktoken import TokenError, decode_token
+from gatewayserver.uplinktoken import TokenError, UplinkToken, decode_token
 from lorastack.errors import LorastackError
 from lorastack.lorawan.band import FSKModulation, LoRaModulation, Modulation
 from ttn.lorawan.v3 import gatewayserver_pb2, lorawan_pb2, messages_pb2
 
-__all__ = ["DownlinkService", "modulation_of"]
+__all__ = ["DownlinkService", "RemoteScheduler", "modulation_of"]
 
 log = structlog.get_logger(logger_name="gatewayserver.downlink")
 
@@ -37,6 +38,13 @@ def modulation_of(rate: lorawan_pb2.DataRate) -> Modulation:
     if rate.HasField("fsk") and rate.fsk.bit_rate:
         return FSKModulation(rate.fsk.bit_rate)
     raise errors.unsupported_data_rate(reason="neither LoRa nor FSK")
+
+
+class RemoteScheduler(Protocol):
+    async def schedule(
+        self, gateway_id: str, message: messages_pb2.DownlinkMessage
+    ) -> gatewayserver_pb2.ScheduleDownlinkResponse | None:
+        """Schedule on the replica holding the gateway; None when no other replica holds it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,22 +64,35 @@ class DownlinkService:
         events: EventSink,
         stats: StatsRecorder,
         *,
+        remote: RemoteScheduler | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._remote = remote
         self._connections = connections
         self._obs = observability
         self._events = events
         self._stats = stats
         self._clock = clock
 
-    async def schedule(self, message: messages_pb2.DownlinkMessage) -> gatewayserver_pb2.ScheduleDownlinkResponse:
+    async def schedule(
+        self, message: messages_pb2.DownlinkMessage, *, allow_forward: bool = True
+    ) -> gatewayserver_pb2.ScheduleDownlinkResponse:
+        """Schedule on the first path that works; paths of gateways on other replicas are handed to them."""
         if not message.HasField("request") or not message.request.downlink_paths:
             raise errors.no_downlink_path()
-        request = message.request
         failures: list[LorastackError] = []
-        for path in request.downlink_paths:
+        for path in message.request.downlink_paths:
             try:
-                return await self._schedule_path(message, path)
+                gateway_id, antenna, token = self._target(path)
+                connection = self._connections.get(gateway_id)
+                if connection is None:
+                    return await self._elsewhere(gateway_id, message, path, allow_forward)
+                uplink_at = None
+                if token is not None:
+                    # Place the uplink in this connection's clock by its 32-bit timestamp: survives reconnects.
+                    uplink_at = unwrap(connection.clock.estimate(token.server_time), token.timestamp)
+                emission, window = self._book(connection, message, self._windows(message.request, uplink_at))
+                return await self._send(connection, message, path, antenna, emission, window)
             except LorastackError as err:
                 self._obs.downlinks_refused.labels(err.definition.name).inc()
                 failures.append(err)
@@ -79,33 +100,34 @@ class DownlinkService:
             raise failures[0]
         raise errors.schedule_failed(count=len(failures), cause=failures[-1])
 
-    async def _schedule_path(
-        self, message: messages_pb2.DownlinkMessage, path: lorawan_pb2.DownlinkPath
-    ) -> gatewayserver_pb2.ScheduleDownlinkResponse:
-        request = message.request
-        uplink_at: int | None = None
+    @staticmethod
+    def _target(path: lorawan_pb2.DownlinkPath) -> tuple[str, int, UplinkToken | None]:
         if path.HasField("uplink_token"):
             try:
                 token = decode_token(path.uplink_token)
             except TokenError as err:
                 raise errors.invalid_uplink_token(cause=err) from None
-            gateway_id, antenna = token.gateway_id, token.antenna_index
-            connection = self._require(gateway_id)
-            # Place the uplink in this connection's clock by its 32-bit timestamp: survives reconnects.
-            uplink_at = unwrap(connection.clock.estimate(token.server_time), token.timestamp)
-        elif path.HasField("fixed"):
-            gateway_id, antenna = path.fixed.gateway_ids.gateway_id, path.fixed.antenna_index
-            connection = self._require(gateway_id)
-        else:
-            raise errors.no_downlink_path()
-        emission, window = self._book(connection, message, self._windows(request, uplink_at))
-        return await self._send(connection, message, path, antenna, emission, window)
+            return token.gateway_id, token.antenna_index, token
+        if path.HasField("fixed"):
+            return path.fixed.gateway_ids.gateway_id, path.fixed.antenna_index, None
+        raise errors.no_downlink_path()
 
-    def _require(self, gateway_id: str) -> Connection:
-        connection = self._connections.get(gateway_id)
-        if connection is None:
-            raise errors.not_connected(gateway_uid=gateway_id)
-        return connection
+    async def _elsewhere(
+        self,
+        gateway_id: str,
+        message: messages_pb2.DownlinkMessage,
+        path: lorawan_pb2.DownlinkPath,
+        allow_forward: bool,
+    ) -> gatewayserver_pb2.ScheduleDownlinkResponse:
+        if allow_forward and self._remote is not None:
+            single = messages_pb2.DownlinkMessage()
+            single.CopyFrom(message)
+            del single.request.downlink_paths[:]
+            single.request.downlink_paths.append(path)
+            response = await self._remote.schedule(gateway_id, single)
+            if response is not None:
+                return response
+        raise errors.not_connected(gateway_uid=gateway_id)
 
     @staticmethod
     def _windows(request: lorawan_pb2.TxRequest, uplink_at: int | None) -> list[_Window]:
