@@ -2,17 +2,21 @@
 
 A call's credentials (from the interceptor's context variable) are forwarded to
 the IS's ``<Entity>Access.ListRights``; the answer is cached per credential and
-entity for ``ttl`` seconds. Cluster peers holding the cluster key have every right.
+entity for ``ttl`` seconds, or until the IS publishes an event that can take rights away
+(:meth:`RightsClient.follow_invalidations`). Cluster peers holding the cluster key have every right.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
+import structlog
 
 from lorastack.errors import LorastackError, define
 from lorastack.rights.table import expand
@@ -27,7 +31,23 @@ from ttn.lorawan.v3 import (
     user_services_pb2_grpc,
 )
 
-__all__ = ["RightsClient", "errors"]
+if TYPE_CHECKING:
+    from nats.aio.msg import Msg
+
+    from lorastack.events import EventBus
+
+__all__ = ["RightsClient", "errors", "takes_rights_away"]
+
+_log = structlog.get_logger(__name__)
+
+
+def takes_rights_away(event_name: str) -> bool:
+    """Whether an IS event may shrink someone's rights: every change but the creation of something new.
+
+    Creating an entity or key grants nothing that a cached answer already holds, so caches survive it;
+    updates and deletes of keys, collaborators, entities, tokens and sessions all drop them.
+    """
+    return event_name.startswith("is.") and not event_name.endswith(".create")
 
 
 class errors:
@@ -89,10 +109,42 @@ class RightsClient:
         self._ttl = ttl
         self._max_entries = max_entries
         self._cache: dict[tuple[bytes, str, str], tuple[float, frozenset[int]]] = {}
+        # Bumped by every invalidation, so an answer fetched across one is not cached.
+        self._generation = 0
 
     def invalidate(self) -> None:
         """Forget every cached answer (after keys or collaborators change)."""
         self._cache.clear()
+        self._generation += 1
+
+    async def follow_invalidations(self, bus: EventBus, *, ready: asyncio.Event | None = None) -> None:
+        """Drop the cache whenever the IS reports a change that may take rights away; runs until cancelled.
+
+        Services start it as a background task (``component.spawn``). It listens with a plain NATS
+        subscription, not a JetStream consumer: only changes from now on matter, and fast.
+        """
+        subject = f"{bus.scheme.prefix}.*.*.*.*.is.>"
+
+        async def on_message(msg: Msg) -> None:
+            try:
+                name = bus.scheme.parse(msg.subject)[2]
+            except ValueError:
+                return
+            if takes_rights_away(name):
+                self.invalidate()
+
+        sub = await bus.client.subscribe(subject, cb=on_message)
+        try:
+            await bus.client.flush()
+            # Changes made while the subscription was being set up may be missed, so start clean.
+            self.invalidate()
+            if ready is not None:
+                ready.set()
+            await asyncio.Event().wait()
+        finally:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
+            _log.debug("rights invalidation stopped")
 
     async def rights(self, kind: str, entity_id: str, credentials: Credentials | None = None) -> frozenset[int]:
         """The expanded rights the caller holds on one entity."""
@@ -106,7 +158,10 @@ class RightsClient:
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
+        generation = self._generation
         held = await self._fetch(kind, entity_id, creds)
+        if generation != self._generation:
+            return held
         if len(self._cache) >= self._max_entries:
             self._cache.clear()
         self._cache[key] = (now + self._ttl, held)
