@@ -11,7 +11,7 @@ from gatewayserver.gateways import GatewayInfo
 from gatewayserver.scheduling.scheduler import Scheduler
 from ttn.lorawan.v3 import messages_pb2
 
-__all__ = ["Connection", "ConnectionRegistry", "Transmit"]
+__all__ = ["Connection", "ConnectionRegistry", "Transmit", "sub_band_usage"]
 
 # Hands a downlink with scheduled TxSettings to the gateway (PULL_RESP, dnmsg, GatewayDown).
 Transmit = Callable[["Connection", messages_pb2.DownlinkMessage], Awaitable[None]]
@@ -65,3 +65,23 @@ class ConnectionRegistry:
 
     def all(self) -> list[Connection]:
         return list(self._by_id.values())
+
+
+def sub_band_usage(connections: ConnectionRegistry, now: float) -> dict[str, list[tuple[int, int, float, float]]]:
+    """Duty-cycle use of every sub-band of every gateway connected here, at server time ``now``."""
+    out: dict[str, list[tuple[int, int, float, float]]] = {}
+    for connection in connections.all():
+        scheduler = connection.scheduler
+        # Booked transmissions count as used: the window ends at the last one when it lies ahead.
+        ends = [e.end for e in scheduler.emissions()]
+        at = max([connection.clock.estimate(now), *ends]) / 1e6
+        out[connection.gateway.gateway_id] = [
+            (
+                sb.min_frequency,
+                sb.max_frequency,
+                sb.duty_cycle,
+                scheduler.duty_cycle.utilization((sb.min_frequency + sb.max_frequency) // 2, at) * sb.duty_cycle,
+            )
+            for sb in scheduler.plan.sub_bands
+        ]
+    return out

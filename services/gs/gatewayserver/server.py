@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from gatewayserver.basicstation.lns import LnsFrontend, LnsSettings
 from gatewayserver.config import GatewayServerConfig
-from gatewayserver.connections import ConnectionRegistry
+from gatewayserver.connections import ConnectionRegistry, sub_band_usage
 from gatewayserver.gateways import GatewayResolver
 from gatewayserver.grpc_configuration import ConfigurationServicer
 from gatewayserver.grpc_gatewayconfigurator import GatewayConfiguratorServicer
@@ -67,7 +68,7 @@ def build_server(
     replicas = ReplicaForwarder(presence_store, lambda: peers.address("gs"), peers.cluster_metadata)
     connections = ConnectionRegistry(presence.changed)
     stats_store = RedisConnectionStats(redis, Keys(config.redis_prefix), ttl_seconds=config.gs_stats_ttl_seconds)
-    stats = StatsRecorder(stats_store)
+    stats = StatsRecorder(stats_store, sub_bands=lambda: sub_band_usage(connections, time.time()))
     resolver = GatewayResolver(
         lambda: peers.channel("is"),
         peers.cluster_metadata,

@@ -6,6 +6,7 @@ One Redis pipeline a second instead of a round trip per uplink keeps the receive
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -35,16 +36,24 @@ class PendingStats:
     last_status_at: datetime | None = None
     last_status: gateway_pb2.GatewayStatus | None = None
     round_trip_times: list[float] = field(default_factory=list)
+    # (min frequency, max frequency, duty-cycle limit, utilization) of each sub-band, when known here.
+    sub_bands: list[tuple[int, int, float, float]] | None = None
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+SubBandSource = Callable[[], dict[str, list[tuple[int, int, float, float]]]]
+
+
 class StatsRecorder:
-    def __init__(self, store: ConnectionStatsStore, *, interval: float = 1.0) -> None:
+    def __init__(
+        self, store: ConnectionStatsStore, *, interval: float = 1.0, sub_bands: SubBandSource | None = None
+    ) -> None:
         self._store = store
         self._interval = interval
+        self._sub_bands = sub_bands
         self._pending: dict[str, PendingStats] = {}
 
     def _entry(self, gateway_id: str) -> PendingStats:
@@ -85,6 +94,9 @@ class StatsRecorder:
         entry.last_status = status
 
     async def flush(self) -> None:
+        if self._sub_bands is not None:
+            for gateway_id, bands in self._sub_bands().items():
+                self._entry(gateway_id).sub_bands = bands
         batch, self._pending = list(self._pending.values()), {}
         if batch:
             await self._store.apply(batch)

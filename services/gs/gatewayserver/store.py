@@ -28,6 +28,7 @@ class StatsUpdate(Protocol):
     last_status_at: datetime | None
     last_status: gateway_pb2.GatewayStatus | None
     round_trip_times: list[float]
+    sub_bands: list[tuple[int, int, float, float]] | None
 
 
 class ConnectionStatsStore(Protocol):

@@ -174,6 +174,8 @@ async def test_tx_ack_events_and_connection_stats(gs: Harness) -> None:
     assert stats.protocol == "udp"
     assert (stats.uplink_count, stats.downlink_count, stats.tx_acknowledgment_count) == (1, 1, 1)
     assert stats.round_trip_times.count == 1 and stats.gateway_remote_address.ip == "127.0.0.1"
+    (g1,) = [b for b in stats.sub_bands if b.min_frequency == 868_000_000]
+    assert g1.downlink_utilization_limit == pytest.approx(0.01, rel=1e-6) and 0 < g1.downlink_utilization < 0.0001
     url = f"{gs.http_base}/gs/gateways/gtw-one/connection/stats"
     async with aiohttp.ClientSession() as http:
         async with http.get(url, headers={"Authorization": f"Bearer {USER_KEY}"}) as resp:
@@ -206,3 +208,32 @@ async def test_any_replica_schedules_through_the_one_holding_the_gateway(gs: Har
                 class_a(token), metadata=gs.cluster_md
             )
         assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_duty_cycle_exhaustion_in_eu868(gs: Harness) -> None:
+    _, down, _ = await connect(gs)
+    request = lorawan_pb2.TxRequest(
+        downlink_paths=[
+            lorawan_pb2.DownlinkPath(
+                fixed=lorawan_pb2.GatewayAntennaIdentifiers(
+                    gateway_ids=identifiers_pb2.GatewayIdentifiers(gateway_id="gtw-one")
+                )
+            )
+        ],
+        rx2_frequency=868_300_000,  # 868.0-868.6 MHz: 1 % of an hour is 36 s
+        rx2_data_rate=lorawan_pb2.DataRate(lora=lorawan_pb2.LoRaDataRate(spreading_factor=12, bandwidth=125_000)),
+    )
+    setattr(request, "class", lorawan_pb2.CLASS_C)
+    stub = gatewayserver_pb2_grpc.NsGsStub(gs.channel)
+    sent = 0
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        for _ in range(60):
+            await stub.ScheduleDownlink(
+                messages_pb2.DownlinkMessage(raw_payload=bytes(20), request=request), metadata=gs.cluster_md
+            )
+            sent += 1
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    # 20 bytes at SF12/125 kHz last 1.318 s: 27 of them fit in 36 s.
+    assert sent == 27
+    for _ in range(sent):
+        await down.receive()

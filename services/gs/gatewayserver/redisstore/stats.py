@@ -5,6 +5,7 @@ Written in one pipeline per flush so any replica can answer Gs.GetGatewayConnect
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -65,6 +66,8 @@ class RedisConnectionStats:
                     pipe.hset(key, "last_status_at", _iso(u.last_status_at))
                 if u.last_status is not None:
                     pipe.hset(key, "last_status", u.last_status.SerializeToString())
+                if u.sub_bands is not None:
+                    pipe.hset(key, "sub_bands", json.dumps(u.sub_bands))
                 if u.round_trip_times:
                     pipe.lpush(rtt_key, *(str(r) for r in u.round_trip_times))
                     pipe.ltrim(rtt_key, 0, _MAX_RTTS - 1)
@@ -97,6 +100,10 @@ class RedisConnectionStats:
         stats.tx_acknowledgment_count = int(fields.get("tx_ack_count", 0))
         if "last_status" in fields:
             stats.last_status.ParseFromString(fields["last_status"])
+        for low, high, limit, used in json.loads(fields.get("sub_bands", b"[]")):
+            stats.sub_bands.add(
+                min_frequency=low, max_frequency=high, downlink_utilization_limit=limit, downlink_utilization=used
+            )
         if "remote_ip" in fields:
             stats.gateway_remote_address.ip = fields["remote_ip"].decode()
         if rtts:
