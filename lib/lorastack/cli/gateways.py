@@ -69,7 +69,7 @@ async def _connection_stats(args: argparse.Namespace, session: Session) -> None:
 
 def register(sub: flags.SubParsers) -> None:
     gateways = flags.group(
-        sub, "gateways", "gateways, their API keys, collaborators and connection", ["gateway", "gtw"]
+        sub, "gateways", "gateways, their API keys, collaborators and connection", ["gateway", "gtws", "gtw"]
     )
     add_crud(gateways, KIND)
     add_api_keys(gateways, KIND)
