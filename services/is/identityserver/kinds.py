@@ -45,6 +45,15 @@ KINDS: dict[str, RightsOfKind] = {
         r.RIGHT_ORGANIZATION_SETTINGS_API_KEYS,
         r.RIGHT_ORGANIZATION_SETTINGS_MEMBERS,
     ),
+    # Clients have no API keys; their collaborators right stands in so the table stays uniform.
+    "client": RightsOfKind(
+        r.RIGHT_CLIENT_ALL,
+        r.RIGHT_CLIENT_INFO,
+        r.RIGHT_CLIENT_SETTINGS_BASIC,
+        r.RIGHT_CLIENT_DELETE,
+        r.RIGHT_CLIENT_SETTINGS_COLLABORATORS,
+        r.RIGHT_CLIENT_SETTINGS_COLLABORATORS,
+    ),
     "user": RightsOfKind(
         r.RIGHT_USER_ALL,
         r.RIGHT_USER_INFO,
@@ -62,6 +71,8 @@ CREATE_AS: dict[tuple[str, str], int] = {
     ("user", "gateway"): r.RIGHT_USER_GATEWAYS_CREATE,
     ("organization", "gateway"): r.RIGHT_ORGANIZATION_GATEWAYS_CREATE,
     ("user", "organization"): r.RIGHT_USER_ORGANIZATIONS_CREATE,
+    ("user", "client"): r.RIGHT_USER_CLIENTS_CREATE,
+    ("organization", "client"): r.RIGHT_ORGANIZATION_CLIENTS_CREATE,
 }
 LIST_AS: dict[tuple[str, str], int] = {
     ("user", "application"): r.RIGHT_USER_APPLICATIONS_LIST,
@@ -69,6 +80,8 @@ LIST_AS: dict[tuple[str, str], int] = {
     ("user", "gateway"): r.RIGHT_USER_GATEWAYS_LIST,
     ("organization", "gateway"): r.RIGHT_ORGANIZATION_GATEWAYS_LIST,
     ("user", "organization"): r.RIGHT_USER_ORGANIZATIONS_LIST,
+    ("user", "client"): r.RIGHT_USER_CLIENTS_LIST,
+    ("organization", "client"): r.RIGHT_ORGANIZATION_CLIENTS_LIST,
 }
 
 

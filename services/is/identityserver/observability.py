@@ -10,6 +10,7 @@ __all__ = ["DEFINITIONS", "EventNotifier"]
 
 _VISIBILITY = {
     "application": (r.RIGHT_APPLICATION_INFO,),
+    "client": (r.RIGHT_CLIENT_INFO,),
     "end_device": (r.RIGHT_APPLICATION_DEVICES_READ,),
     "gateway": (r.RIGHT_GATEWAY_INFO,),
     "organization": (r.RIGHT_ORGANIZATION_INFO,),
@@ -25,6 +26,7 @@ _COLLABORATOR_VISIBILITY = (
     r.RIGHT_APPLICATION_SETTINGS_COLLABORATORS,
     r.RIGHT_GATEWAY_SETTINGS_COLLABORATORS,
     r.RIGHT_ORGANIZATION_SETTINGS_MEMBERS,
+    r.RIGHT_CLIENT_SETTINGS_COLLABORATORS,
 )
 
 
@@ -42,7 +44,23 @@ def _definitions() -> dict[str, EventDefinition]:
         out[f"is.collaborator.{op}"] = events.define(
             f"is.collaborator.{op}", description=f"collaborator {op}d", visibility=_COLLABORATOR_VISIBILITY
         )
+    for name, description in _USER_EVENTS.items():
+        out[name] = events.define(name, description=description, visibility=(r.RIGHT_USER_ALL,))
     return out
+
+
+# Events about a user's logins and grants; only the user (or an admin) sees them.
+_USER_EVENTS = {
+    "is.user.session.create": "user session created",
+    "is.user.session.delete": "user session deleted",
+    "is.oauth.authorization.create": "OAuth client authorized",
+    "is.oauth.authorization.delete": "OAuth authorization deleted",
+    "is.oauth.access_token.create": "OAuth access token issued",
+    "is.oauth.access_token.delete": "OAuth access token revoked",
+    "is.invitation.create": "invitation sent",
+    "is.invitation.delete": "invitation deleted",
+    "is.contact_info.validate": "contact info validated",
+}
 
 
 DEFINITIONS = _definitions()
@@ -54,6 +72,7 @@ def _ref(kind: str, entity_id: str) -> events.EntityRef:
         return events.end_device(app_id, device_id)
     maker = {
         "application": events.application,
+        "client": events.client,
         "gateway": events.gateway,
         "organization": events.organization,
         "user": events.user,

@@ -9,10 +9,12 @@ from psycopg_pool import AsyncConnectionPool
 from identityserver import errors, specs
 from identityserver.access import Access
 from identityserver.auth import Authorizer
+from identityserver.clients import CLIENT, Clients
 from identityserver.config import IdentityServerConfig
 from identityserver.devices import Devices
 from identityserver.event_stream import EventStreams
 from identityserver.grpc_access import AccessServicer
+from identityserver.grpc_client import ClientRegistryServicer
 from identityserver.grpc_end_device import EndDeviceRegistryServicer
 from identityserver.grpc_entity_access import EntityAccessServicer
 from identityserver.grpc_events import EventsServicer
@@ -21,6 +23,7 @@ from identityserver.grpc_tenant import TenantRegistryServicer
 from identityserver.grpc_user import UserRegistryServicer
 from identityserver.observability import EventNotifier
 from identityserver.pgstore import AccessStore, EntityStore, UserSecrets
+from identityserver.pgstore.clients import ClientSecrets
 from identityserver.pgstore.devices import DeviceStore
 from identityserver.pgstore.tenants import TenantStore
 from identityserver.registry import Notify, Registry, _silent
@@ -47,6 +50,7 @@ class IdentityServer:
     organizations: Registry[organization_pb2.Organization]
     devices: Devices
     tenants: Tenants
+    clients: Clients
 
 
 def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify = _silent) -> IdentityServer:
@@ -76,6 +80,8 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
         unique_messages={"gateways_eui": lambda g: errors.eui_taken(eui=bytes(g.ids.eui).hex().upper())},
     )
     users = Users(Registry(specs.USER, user_store, auth, notify), secrets, auth)
+    client_store = EntityStore(pool, kind="client", table="clients", message=CLIENT.message, columns=specs.named)
+    clients = Clients(Registry(CLIENT, client_store, auth, notify), ClientSecrets(pool), auth)
     return IdentityServer(
         auth=auth,
         access=Access(access_store, auth, notify),
@@ -85,6 +91,7 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
         organizations=Registry(specs.ORGANIZATION, org_store, auth, notify),
         devices=Devices(DeviceStore(pool), auth, notify),
         tenants=Tenants(TenantStore(pool), users, config.is_tenant_admin_keys, config.default_tenant),
+        clients=clients,
     )
 
 
@@ -104,7 +111,9 @@ def register(component: Component, server: IdentityServer, bus: EventBus | None 
     )
     component.add_service("tti.lorawan.v3.TenantRegistry", TenantRegistryServicer(server.tenants))
     component.add_service(v3 + "EndDeviceRegistry", EndDeviceRegistryServicer(server.devices, auth))
+    component.add_service(v3 + "ClientRegistry", ClientRegistryServicer(server.clients, auth))
     for kind, service in (
+        ("client", "ClientAccess"),
         ("user", "UserAccess"),
         ("application", "ApplicationAccess"),
         ("gateway", "GatewayAccess"),
