@@ -21,7 +21,9 @@ KIND = EntityKind(
 
 
 def register(sub: flags.SubParsers) -> None:
-    orgs = flags.group(sub, "organizations", "organizations, their API keys and members", ["organization", "orgs", "org"])
+    orgs = flags.group(
+        sub, "organizations", "organizations, their API keys and members", ["organization", "orgs", "org"]
+    )
     add_crud(orgs, KIND)
     add_api_keys(orgs, KIND)
     add_collaborators(orgs, KIND)
