@@ -69,6 +69,7 @@ class EndDevice:
         self._sticky: list[mc.MACCommand] = []
         self._last_snr = 0.0
         self.session: Session | None = None
+        self.last_frame = b""
         abp = profile.activation is Activation.ABP
         self.mac = initial_mac_state(self.band, plan, preset_plan_channels=abp, data_rate=profile.data_rate)
         self.windows = RxWindows(rx2_frequency=self.mac.rx2_frequency, rx2_data_rate=self.mac.rx2_data_rate)
@@ -196,6 +197,7 @@ class EndDevice:
         rx2: tuple[int, int],
     ) -> None:
         now = self._now()
+        self.last_frame = frame
         uplink = Uplink(frame, channel.frequency, self.mac.data_rate, now)
         stamps: dict[str, int] = {}
         for link in self.links:
