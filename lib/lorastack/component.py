@@ -9,7 +9,6 @@ new calls are refused, in-flight calls get ``shutdown_grace_seconds`` to finish.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
@@ -165,12 +164,16 @@ class Component:
             await self._runner.cleanup()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=grace)
+            if stuck:
+                log.warning("background tasks did not stop in time", tasks=sorted(t.get_name() for t in stuck))
         for hook in reversed(self._on_stop):
+            # A hook that hangs (a peer that never answers) must not keep the process alive.
             try:
-                await hook()
+                await asyncio.wait_for(hook(), grace)
+            except TimeoutError:
+                log.warning("stop hook did not finish in time", hook=getattr(hook, "__qualname__", repr(hook)))
             except Exception:
                 log.exception("stop hook failed")
         await self.peers.close()
