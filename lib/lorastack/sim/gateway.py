@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from lorastack.lorawan.band import Band, get_band
 from lorastack.lorawan.frequencyplans import FrequencyPlan
 from lorastack.sim.clock import ConcentratorClock
-from lorastack.sim.radio import Downlink, DownlinkListener
+from lorastack.sim.radio import Downlink, DownlinkListener, Uplink
 
 __all__ = ["GatewayCounters", "GatewayIdentity", "VirtualGateway"]
 
@@ -55,6 +55,18 @@ class VirtualGateway:
     @property
     def gateway_id(self) -> str:
         return self.identity.gateway_id
+
+    async def start(self) -> None:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError
+
+    async def wait_connected(self, timeout: float = 5.0) -> None:
+        raise NotImplementedError
+
+    def hear(self, uplink: Uplink, rssi: float, snr: float) -> int | None:
+        raise NotImplementedError
 
     def add_listener(self, listener: DownlinkListener) -> None:
         self._listeners.append(listener)

@@ -86,6 +86,10 @@ class EndDevice:
         return self.session is not None
 
     @property
+    def busy_until(self) -> float:
+        return self._busy_until
+
+    @property
     def busy(self) -> bool:
         return self._now() < self._busy_until
 
