@@ -7,6 +7,8 @@ organization: the organization's rights intersected with the membership's).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from typing import Any
 
 from identityserver import credentials, errors, kinds, tenancy
 from identityserver.pgstore.access import AccessStore, ApiKeyRow
+from identityserver.pgstore.oauth import OAuthStore, TokenRow
 from identityserver.pgstore.users import UserSecrets
 from lorastack.rights import expand
 from lorastack.rpc.auth import current_credentials, is_valid_cluster_key
@@ -30,6 +33,8 @@ class Caller:
     key: ApiKeyRow | None = None
     is_admin: bool = False
     cluster: bool = False
+    # Set for OAuth access tokens, which otherwise act exactly like a user's API key.
+    oauth: TokenRow | None = None
 
     @property
     def universal(self) -> bool:
@@ -52,8 +57,10 @@ class Authorizer:
         default_tenant: str,
         cluster_keys: Sequence[bytes] = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tokens: OAuthStore | None = None,
     ) -> None:
         self.access = access
+        self._tokens = tokens
         self._users = users
         self._default_tenant = default_tenant
         self._cluster_keys = tuple(cluster_keys)
@@ -72,6 +79,8 @@ class Authorizer:
             return Caller(tenant, cluster=True)
         if creds.kind != "bearer":
             raise errors.forbidden_credentials()
+        if creds.value.startswith(credentials.ACCESS_TOKEN_PREFIX + "."):
+            return await self._token_caller(tenant, creds.value)
         parsed = credentials.parse_api_key(creds.value)
         if parsed is None:
             raise errors.invalid_api_key()
@@ -84,6 +93,32 @@ class Authorizer:
             raise errors.api_key_expired(key_id=key.key_id)
         admin = key.entity_kind == "user" and await self._users.is_admin(tenant, key.entity_id)
         return Caller(tenant, key=key, is_admin=admin)
+
+    async def _token_caller(self, tenant: str, token: str) -> Caller:
+        parsed = credentials.parse_token(token, credentials.ACCESS_TOKEN_PREFIX)
+        row = await self._tokens.token(tenant, parsed[0]) if parsed and self._tokens else None
+        if parsed is None or row is None:
+            if not await self.access.tenant_exists(tenant):
+                raise errors.unknown_tenant(tenant_id=tenant)
+            raise errors.invalid_token()
+        if not hmac.compare_digest(row.access_hash, hashlib.sha256(parsed[1].encode()).digest()):
+            raise errors.invalid_token()
+        if row.expires_at <= self._clock():
+            raise errors.token_expired(token_id=row.token_id)
+        key = ApiKeyRow(
+            tenant,
+            row.token_id,
+            "user",
+            row.user_id,
+            "",
+            row.access_hash,
+            row.rights,
+            row.created_at,
+            row.created_at,
+            row.expires_at,
+        )
+        admin = await self._users.is_admin(tenant, row.user_id)
+        return Caller(tenant, key=key, is_admin=admin, oauth=row)
 
     async def rights(self, caller: Caller, kind: str, entity_id: str) -> frozenset[int]:
         """The expanded rights of the caller on one entity (empty when none)."""

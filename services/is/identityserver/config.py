@@ -17,6 +17,9 @@ class IdentityServerConfig(ServiceConfig):
     database_pool_size: int = 10
     is_tenant_admin_keys: tuple[str, ...] = field(default=(), metadata={"secret": True})
     is_admin_password: str | None = field(default=None, metadata={"secret": True})
+    # Failed OAuth logins allowed per user id and address within the window.
+    is_login_attempts: int = 5
+    is_login_window_seconds: float = 300.0
 
     def validate(self) -> dict[str, str]:
         problems = {}
@@ -24,4 +27,6 @@ class IdentityServerConfig(ServiceConfig):
             problems["LORASTACK_DATABASE_URL"] = "must be a postgresql:// URL"
         if self.database_pool_size < 1:
             problems["LORASTACK_DATABASE_POOL_SIZE"] = "must be at least 1"
+        if self.is_login_attempts < 1:
+            problems["LORASTACK_IS_LOGIN_ATTEMPTS"] = "must be at least 1"
         return problems

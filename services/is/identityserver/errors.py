@@ -23,10 +23,12 @@ __all__ = [
     "invalid_order",
     "invalid_password",
     "invalid_tenant_admin_key",
+    "invalid_token",
     "last_admin_collaborator",
     "no_rights",
     "not_found",
     "rights_not_held",
+    "token_expired",
     "too_many_attributes",
     "unknown_tenant",
 ]
@@ -69,6 +71,8 @@ api_key_expired = define(_NS, "api_key_expired", "API key `{key_id}` expired", g
 forbidden_credentials = define(
     _NS, "unsupported_credentials", "these credentials are not accepted here", grpc.StatusCode.UNAUTHENTICATED
 )
+invalid_token = define(_NS, "invalid_token", "invalid access token", grpc.StatusCode.UNAUTHENTICATED)
+token_expired = define(_NS, "token_expired", "access token `{token_id}` expired", grpc.StatusCode.UNAUTHENTICATED)
 invalid_tenant_admin_key = define(
     _NS, "invalid_tenant_admin_key", "invalid tenant admin key", grpc.StatusCode.UNAUTHENTICATED
 )

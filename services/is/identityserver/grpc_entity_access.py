@@ -1,4 +1,4 @@
-"""``EntityAccess.AuthInfo``: what the presented API key is, on which entity, and whether it is an admin's."""
+"""``EntityAccess.AuthInfo``: the presented API key or OAuth access token, its entity, and whether it is an admin's."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from google.protobuf.empty_pb2 import Empty
 from identityserver.access import api_key_message
 from identityserver.auth import Authorizer
 from identityserver.grpc_common import Context, caller_of
+from identityserver.grpc_oauth import token_message
 from lorastack.rpc.auth import current_credentials
 from ttn.lorawan.v3 import identifiers_pb2, identityserver_pb2, rights_pb2
 
@@ -23,6 +24,8 @@ def entity_ids(kind: str, entity_id: str) -> identifiers_pb2.EntityIdentifiers:
         ids.organization_ids.organization_id = entity_id
     elif kind == "user":
         ids.user_ids.user_id = entity_id
+    elif kind == "client":
+        ids.client_ids.client_id = entity_id
     return ids
 
 
@@ -36,7 +39,9 @@ class EntityAccessServicer:
             return identityserver_pb2.AuthInfoResponse()
         caller = await caller_of(self._auth, context)
         out = identityserver_pb2.AuthInfoResponse(is_admin=caller.is_admin)
-        if caller.key is not None:
+        if caller.oauth is not None:
+            out.oauth_access_token.CopyFrom(token_message(caller.oauth))
+        elif caller.key is not None:
             out.api_key.api_key.CopyFrom(api_key_message(caller.key))
             out.api_key.entity_ids.CopyFrom(entity_ids(caller.key.entity_kind, caller.key.entity_id))
         if caller.universal:

@@ -13,18 +13,23 @@ from identityserver.clients import CLIENT, Clients
 from identityserver.config import IdentityServerConfig
 from identityserver.devices import Devices
 from identityserver.event_stream import EventStreams
+from identityserver.grants import Grants
 from identityserver.grpc_access import AccessServicer
 from identityserver.grpc_client import ClientRegistryServicer
 from identityserver.grpc_end_device import EndDeviceRegistryServicer
 from identityserver.grpc_entity_access import EntityAccessServicer
 from identityserver.grpc_events import EventsServicer
+from identityserver.grpc_oauth import OAuthAuthorizationRegistryServicer, UserSessionRegistryServicer
 from identityserver.grpc_registry import GatewayRegistryServicer, RegistryServicer
 from identityserver.grpc_tenant import TenantRegistryServicer
 from identityserver.grpc_user import UserRegistryServicer
+from identityserver.oauth import OAuth
+from identityserver.oauth_http import LoginLimiter, OAuthPages
 from identityserver.observability import EventNotifier
 from identityserver.pgstore import AccessStore, EntityStore, UserSecrets
 from identityserver.pgstore.clients import ClientSecrets
 from identityserver.pgstore.devices import DeviceStore
+from identityserver.pgstore.oauth import OAuthStore
 from identityserver.pgstore.tenants import TenantStore
 from identityserver.registry import Notify, Registry, _silent
 from identityserver.tenants import Tenants
@@ -51,12 +56,21 @@ class IdentityServer:
     devices: Devices
     tenants: Tenants
     clients: Clients
+    oauth: OAuth
+    grants: Grants
 
 
 def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify = _silent) -> IdentityServer:
     access_store = AccessStore(pool)
     secrets = UserSecrets(pool)
-    auth = Authorizer(access_store, secrets, default_tenant=config.default_tenant, cluster_keys=config.cluster_keys)
+    oauth_store = OAuthStore(pool)
+    auth = Authorizer(
+        access_store,
+        secrets,
+        default_tenant=config.default_tenant,
+        cluster_keys=config.cluster_keys,
+        tokens=oauth_store,
+    )
     user_store = EntityStore(
         pool, kind="user", table="users", message=specs.USER.message, columns=specs.user_columns, account=True
     )
@@ -92,10 +106,14 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
         devices=Devices(DeviceStore(pool), auth, notify),
         tenants=Tenants(TenantStore(pool), users, config.is_tenant_admin_keys, config.default_tenant),
         clients=clients,
+        oauth=OAuth(oauth_store, secrets, clients, notify),
+        grants=Grants(oauth_store, auth, notify),
     )
 
 
-def register(component: Component, server: IdentityServer, bus: EventBus | None = None) -> None:
+def register(
+    component: Component, server: IdentityServer, bus: EventBus | None = None, limiter: LoginLimiter | None = None
+) -> None:
     auth = server.auth
     v3 = "ttn.lorawan.v3."
     if bus is not None:
@@ -112,6 +130,9 @@ def register(component: Component, server: IdentityServer, bus: EventBus | None 
     component.add_service("tti.lorawan.v3.TenantRegistry", TenantRegistryServicer(server.tenants))
     component.add_service(v3 + "EndDeviceRegistry", EndDeviceRegistryServicer(server.devices, auth))
     component.add_service(v3 + "ClientRegistry", ClientRegistryServicer(server.clients, auth))
+    component.add_service(v3 + "OAuthAuthorizationRegistry", OAuthAuthorizationRegistryServicer(server.grants, auth))
+    component.add_service(v3 + "UserSessionRegistry", UserSessionRegistryServicer(server.grants, auth))
+    OAuthPages(server.oauth, component.config.default_tenant, limiter).add_routes(component.http_app)
     for kind, service in (
         ("client", "ClientAccess"),
         ("user", "UserAccess"),
@@ -135,5 +156,6 @@ async def build(config: IdentityServerConfig) -> Component:
     component.on_stop(pool.close)
     nats_client = await connect_nats(component)
     bus = await connect_events(component, nats_client)
-    register(component, wire(config, pool, EventNotifier(bus)), bus)
+    limiter = LoginLimiter(config.is_login_attempts, config.is_login_window_seconds)
+    register(component, wire(config, pool, EventNotifier(bus)), bus, limiter)
     return component
