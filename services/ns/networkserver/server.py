@@ -7,11 +7,24 @@ from lorastack.rights import RightsClient
 from lorastack.service import connect_events, connect_nats, connect_redis
 from lorastack.storage.redis import Keys
 from networkserver.config import NetworkServerConfig
+from networkserver.downlink.flows import Downlinks
+from networkserver.downlink.gateways import GatewayScheduler
+from networkserver.downlink.queue import DownlinkQueue
+from networkserver.grpc_asns import AsNsServicer
 from networkserver.grpc_end_device_registry import NsEndDeviceRegistryServicer
+from networkserver.grpc_gsns import GsNsServicer
 from networkserver.grpc_ns import NsServicer
 from networkserver.observability import NsMetrics, Publisher
-from networkserver.redisstore import RedisDeviceRegistry
+from networkserver.redisstore import (
+    RedisApplicationUpQueue,
+    RedisDeviceRegistry,
+    RedisDownlinkTaskQueue,
+    RedisUplinkDeduplicator,
+)
 from networkserver.registry import DeviceManager
+from networkserver.uplink.data import DataUplinkHandler
+from networkserver.uplink.ingress import UplinkIngress
+from networkserver.uplink.join import JoinHandler
 
 __all__ = ["build"]
 
@@ -22,14 +35,46 @@ async def build(config: NetworkServerConfig) -> Component:
     nats_client = await connect_nats(component)
     bus = await connect_events(component, nats_client)
     keys = Keys(config.redis_prefix)
-    publisher = Publisher(bus)
-    NsMetrics.create(component.metrics)
+    metrics = NsMetrics.create(component.metrics)
+    peers = component.peers
     devices = RedisDeviceRegistry(redis, keys, stream_max_length=config.ns_application_stream_max_length)
     rights = RightsClient(
-        lambda: component.peers.channel("is"), cluster_keys=config.cluster_keys, ttl=config.ns_rights_ttl_seconds
+        lambda: peers.channel("is"), cluster_keys=config.cluster_keys, ttl=config.ns_rights_ttl_seconds
     )
+    gateways = GatewayScheduler(
+        lambda: peers.channel("gs"), peers.cluster_metadata, metrics, timeout=config.ns_schedule_timeout_ms / 1000
+    )
+    downlinks = Downlinks(
+        devices, gateways, RedisDownlinkTaskQueue(redis, keys), bus, status_count=config.ns_status_count_periodicity
+    )
+    joins = JoinHandler(
+        devices,
+        lambda: peers.channel("js"),
+        peers.cluster_metadata,
+        gateways,
+        bus,
+        metrics,
+        net_id=config.net_id,
+        prefixes=config.dev_addr_prefixes,
+    )
+    ingress = UplinkIngress(
+        RedisUplinkDeduplicator(redis, keys),
+        DataUplinkHandler(devices, bus, metrics, downlinks),
+        joins,
+        bus,
+        metrics,
+        window_ms=config.ns_dedup_window_ms,
+        cooldown_ms=config.ns_cooldown_window_ms,
+    )
+    ups = RedisApplicationUpQueue(redis, keys, max_length=config.ns_application_stream_max_length)
     component.add_service(
-        "ttn.lorawan.v3.NsEndDeviceRegistry", NsEndDeviceRegistryServicer(DeviceManager(devices, publisher), rights)
+        "ttn.lorawan.v3.NsEndDeviceRegistry",
+        NsEndDeviceRegistryServicer(DeviceManager(devices, Publisher(bus)), rights),
     )
     component.add_service("ttn.lorawan.v3.Ns", NsServicer(config.dev_addr_prefixes))
+    component.add_service("ttn.lorawan.v3.GsNs", GsNsServicer(ingress))
+    component.add_service("ttn.lorawan.v3.AsNs", AsNsServicer(ups, DownlinkQueue(devices, downlinks), rights))
+    component.spawn(lambda: downlinks.run_tasks(config.ns_downlink_poll_ms), "ns-downlink-tasks")
+    # Registered after the Redis client so that, stopping in reverse, uplinks finish before Redis closes.
+    component.on_stop(ingress.close)
     return component

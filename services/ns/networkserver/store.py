@@ -40,6 +40,10 @@ class StoredDevice:
 class DeviceRegistry(Protocol):
     async def get(self, application_id: str, device_id: str) -> StoredDevice | None: ...
 
+    async def by_euis(self, join_eui: bytes, dev_eui: bytes) -> StoredDevice | None:
+        """The OTAA device with these EUIs."""
+        ...
+
     async def by_dev_addr(self, dev_addr: bytes) -> list[StoredDevice]:
         """Devices whose current or pending session uses ``dev_addr``."""
         ...

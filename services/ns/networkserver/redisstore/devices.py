@@ -15,9 +15,10 @@ __all__ = ["RedisDeviceRegistry", "session_addresses"]
 
 # KEYS[1] device hash, KEYS[2] application uplink stream.
 # ARGV: expected version ('' absent, '*' any), data ('' deletes), address-key prefix, index member,
-# new addresses (comma separated), stream max length, then the ApplicationUp payloads.
+# new addresses (comma separated), EUI-key prefix, new JoinEUI:DevEUI ('' none), stream max length,
+# then the ApplicationUp payloads.
 _PUT = """
-local cur = redis.call('HMGET', KEYS[1], 'v', 'a')
+local cur = redis.call('HMGET', KEYS[1], 'v', 'a', 'e')
 local expected = ARGV[1]
 if expected == '' then
   if cur[1] then return -1 end
@@ -27,15 +28,17 @@ end
 if cur[2] then
   for addr in string.gmatch(cur[2], '[^,]+') do redis.call('SREM', ARGV[3] .. addr, ARGV[4]) end
 end
+if cur[3] and cur[3] ~= '' and cur[3] ~= ARGV[7] then redis.call('DEL', ARGV[6] .. cur[3]) end
 if ARGV[2] == '' then
   if cur[1] then redis.call('DEL', KEYS[1]) return 0 end
   return -2
 end
 local v = redis.call('HINCRBY', KEYS[1], 'v', 1)
-redis.call('HSET', KEYS[1], 'd', ARGV[2], 'a', ARGV[5])
+redis.call('HSET', KEYS[1], 'd', ARGV[2], 'a', ARGV[5], 'e', ARGV[7])
 for addr in string.gmatch(ARGV[5], '[^,]+') do redis.call('SADD', ARGV[3] .. addr, ARGV[4]) end
-for i = 7, #ARGV do
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'u', ARGV[i])
+if ARGV[7] ~= '' then redis.call('SET', ARGV[6] .. ARGV[7], ARGV[4]) end
+for i = 9, #ARGV do
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'u', ARGV[i])
 end
 return v
 """
@@ -66,6 +69,13 @@ def session_addresses(device: end_device_pb2.EndDevice) -> list[str]:
     return found
 
 
+def _eui_text(device: end_device_pb2.EndDevice) -> str:
+    ids = device.ids
+    if not device.supports_join or len(ids.dev_eui) != 8:
+        return ""
+    return f"{ids.join_eui.hex().upper()}:{ids.dev_eui.hex().upper()}"
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -78,6 +88,7 @@ class RedisDeviceRegistry:
         self._keys = keys
         self._device_prefix = keys.of("dev", "")
         self._addr_prefix = keys.of("addr", "")
+        self._eui_prefix = keys.of("eui", "")
         self._max_length = stream_max_length
         self._put = redis.register_script(_PUT)
         self._by_addr = redis.register_script(_BY_ADDR)
@@ -94,6 +105,13 @@ class RedisDeviceRegistry:
             return None
         device = end_device_pb2.EndDevice.FromString(data if isinstance(data, bytes) else b"")
         return StoredDevice(application_id, device_id, _text(version), device)
+
+    async def by_euis(self, join_eui: bytes, dev_eui: bytes) -> StoredDevice | None:
+        member = await self._redis.get(f"{self._eui_prefix}{join_eui.hex().upper()}:{dev_eui.hex().upper()}")
+        if member is None:
+            return None
+        app_id, _, dev_id = _text(member).partition(":")
+        return await self.get(app_id, dev_id)
 
     async def by_dev_addr(self, dev_addr: bytes) -> list[StoredDevice]:
         raw = await self._by_addr(keys=[f"{self._addr_prefix}{dev_addr.hex().upper()}"], args=[self._device_prefix])
@@ -118,6 +136,8 @@ class RedisDeviceRegistry:
             self._addr_prefix,
             f"{application_id}:{device_id}",
             ",".join(session_addresses(device)),
+            self._eui_prefix,
+            _eui_text(device),
             self._max_length,
         ]
         args.extend(up.SerializeToString() for up in application_ups)
@@ -130,5 +150,6 @@ class RedisDeviceRegistry:
     async def delete(self, application_id: str, device_id: str) -> bool:
         keys = [self.device_key(application_id, device_id), self.stream_key(application_id)]
         member = f"{application_id}:{device_id}"
-        args: list[bytes | str | int] = [ANY_VERSION, b"", self._addr_prefix, member, "", self._max_length]
+        args: list[bytes | str | int] = [ANY_VERSION, b"", self._addr_prefix, member, "", self._eui_prefix, ""]
+        args.append(self._max_length)
         return int(await self._put(keys=keys, args=args)) == 0

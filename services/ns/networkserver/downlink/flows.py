@@ -1,0 +1,251 @@
+"""Downlink flows: class A after an uplink (RX1 then RX2), join-accepts (JoinAccept1 then 2),
+class C as soon as the application queues data, driven by the Redis downlink task queue so any
+replica picks the work up. A transmitted downlink is persisted on the fresh record."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import structlog
+
+from lorastack import events
+from lorastack.events import EventBus
+from lorastack.lorawan import Band, MACCommand
+from networkserver.downlink.frames import DataDownlink, build_data_downlink
+from networkserver.downlink.gateways import GatewayScheduler, RxWindow, downlink_paths
+from networkserver.mac import encode_stored, plan_requests
+from networkserver.mac.common import command_name
+from networkserver.macstate import band_of
+from networkserver.observability import (
+    EVT_DOWN_DATA_SCHEDULE_ATTEMPT,
+    EVT_DOWN_DATA_SCHEDULE_FAIL,
+    EVT_DOWN_DATA_SCHEDULE_SUCCESS,
+    mac_event,
+)
+from networkserver.registry import update_device
+from networkserver.store import DeviceRegistry, DownlinkTaskQueue, StoredDevice
+from networkserver.uplink.data import data_rate_index
+from networkserver.uplink.process import timestamp
+from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2, messages_pb2
+
+__all__ = ["Downlinks"]
+
+log = structlog.get_logger(logger_name="networkserver.downlink")
+
+_RECENT_DOWNLINKS = 10
+_RETRY_MS = 1000
+
+
+def _rx1_frequency(device: end_device_pb2.EndDevice, band: Band, uplink_frequency: int) -> int:
+    for channel in device.mac_state.current_parameters.channels:
+        if channel.uplink_frequency == uplink_frequency and channel.downlink_frequency:
+            return int(channel.downlink_frequency)
+    return band.rx1_frequency(uplink_frequency)
+
+
+def class_a_windows(device: end_device_pb2.EndDevice, band: Band, uplink: messages_pb2.UplinkMessage) -> list[RxWindow]:
+    current = device.mac_state.current_parameters
+    windows: list[RxWindow] = []
+    try:
+        rx1_dr = band.rx1_data_rate(data_rate_index(band, uplink), current.rx1_data_rate_offset)
+        windows.append(RxWindow("rx1", _rx1_frequency(device, band, uplink.settings.frequency), rx1_dr))
+    except Exception:
+        log.debug("no rx1 window for this uplink")
+    windows.append(RxWindow("rx2", current.rx2_frequency or band.rx2_frequency, current.rx2_data_rate_index))
+    return windows
+
+
+class Downlinks:
+    """Implements ``networkserver.uplink.data.DownlinkStarter`` and the class C worker."""
+
+    def __init__(
+        self,
+        devices: DeviceRegistry,
+        gateways: GatewayScheduler,
+        tasks: DownlinkTaskQueue,
+        bus: EventBus | None,
+        *,
+        status_count: int = 200,
+    ) -> None:
+        self._devices = devices
+        self._gateways = gateways
+        self._tasks = tasks
+        self._bus = bus
+        self._status_count = status_count
+
+    async def _publish(self, stored: StoredDevice, definition: events.EventDefinition) -> None:
+        if self._bus is not None:
+            ids = [events.end_device(stored.application_id, stored.device_id)]
+            await self._bus.publish(definition, identifiers=ids)
+
+    async def after_uplink(self, stored: StoredDevice, uplink: messages_pb2.UplinkMessage) -> None:
+        device = end_device_pb2.EndDevice()
+        device.CopyFrom(stored.device)
+        band = band_of(device)
+        last = device.mac_state.recent_uplinks[-1] if device.mac_state.recent_uplinks else None
+        confirmed = last is not None and last.payload.m_hdr.m_type == lorawan_pb2.CONFIRMED_UP
+        requests = plan_requests(
+            device, band, device.session.last_f_cnt_up, datetime.now(UTC), status_count=self._status_count
+        )
+        max_size = band.data_rate(device.mac_state.current_parameters.adr_data_rate_index).max_frm_payload_size()
+        built = build_data_downlink(
+            device, requests, ack=confirmed, ack_f_cnt=device.session.last_f_cnt_up, max_frm_payload=max_size
+        )
+        if built is None:
+            return
+        if not built.raw:
+            await self._persist(stored, built, requests, None)
+            return
+        request = lorawan_pb2.TxRequest(
+            downlink_paths=downlink_paths(uplink.rx_metadata),
+            frequency_plan_id=device.frequency_plan_id,
+            priority=lorawan_pb2.HIGH if confirmed or built.mac_commands else lorawan_pb2.NORMAL,
+        )
+        setattr(request, "class", lorawan_pb2.CLASS_A)
+        await self._send(stored, device, built, requests, request, class_a_windows(device, band, uplink), band)
+
+    async def _send(
+        self,
+        stored: StoredDevice,
+        device: end_device_pb2.EndDevice,
+        built: DataDownlink,
+        requests: Sequence[MACCommand],
+        request: lorawan_pb2.TxRequest,
+        windows: Sequence[RxWindow],
+        band: Band,
+    ) -> bool:
+        message = messages_pb2.DownlinkMessage(
+            raw_payload=built.raw,
+            end_device_ids=device.ids,
+            request=request,
+            session_key_id=device.session.keys.session_key_id,
+        )
+        if built.application is not None:
+            message.correlation_ids.extend(built.application.correlation_ids)
+        await self._publish(stored, EVT_DOWN_DATA_SCHEDULE_ATTEMPT)
+        rx1_delay = device.mac_state.current_parameters.rx1_delay or 1
+        window, errors = await self._gateways.schedule(message, windows, band, rx1_delay=rx1_delay)
+        if window is None:
+            log.info("downlink not scheduled", errors=errors)
+            await self._publish(stored, EVT_DOWN_DATA_SCHEDULE_FAIL)
+            return False
+        await self._persist(stored, built, requests, message)
+        await self._publish(stored, EVT_DOWN_DATA_SCHEDULE_SUCCESS)
+        if self._bus is not None:
+            ids = [events.end_device(stored.application_id, stored.device_id)]
+            for command in built.mac_commands:
+                if command in requests:
+                    await self._bus.publish(mac_event(command_name(command), "request"), identifiers=ids)
+        return True
+
+    async def _persist(
+        self,
+        stored: StoredDevice,
+        built: DataDownlink,
+        requests: Sequence[MACCommand],
+        message: messages_pb2.DownlinkMessage | None,
+    ) -> None:
+        invalid_f_cnts = {(d.session_key_id, d.f_cnt) for d in built.invalidated}
+
+        async def mutate(device: end_device_pb2.EndDevice) -> list[messages_pb2.ApplicationUp]:
+            session, state = device.session, device.mac_state
+            sent = built.application
+            kept = [
+                d
+                for d in session.queued_application_downlinks
+                if (d.session_key_id, d.f_cnt) not in invalid_f_cnts
+                and not (sent is not None and (d.session_key_id, d.f_cnt) == (sent.session_key_id, sent.f_cnt))
+            ]
+            del session.queued_application_downlinks[:]
+            session.queued_application_downlinks.extend(kept)
+            ups: list[messages_pb2.ApplicationUp] = []
+            if built.invalidated:
+                up = messages_pb2.ApplicationUp(end_device_ids=device.ids)
+                up.downlink_queue_invalidated.downlinks.extend(built.invalidated)
+                up.downlink_queue_invalidated.session_key_id = session.keys.session_key_id
+                ups.append(up)
+            if message is None:
+                return ups
+            v11 = (state.lorawan_version or device.lorawan_version) == lorawan_pb2.MAC_V1_1
+            if not v11:
+                counter = max(built.f_cnt, session.last_n_f_cnt_down, session.last_a_f_cnt_down)
+                session.last_n_f_cnt_down = session.last_a_f_cnt_down = counter
+            elif sent is not None:
+                session.last_a_f_cnt_down = max(built.f_cnt, session.last_a_f_cnt_down)
+            else:
+                session.last_n_f_cnt_down = max(built.f_cnt, session.last_n_f_cnt_down)
+            del state.queued_responses[:]
+            del state.pending_requests[:]
+            state.pending_requests.extend(encode_stored(c) for c in built.mac_commands if c in requests)
+            recent = state.recent_downlinks.add()
+            m_type = lorawan_pb2.CONFIRMED_DOWN if built.confirmed else lorawan_pb2.UNCONFIRMED_DOWN
+            recent.payload.m_hdr.m_type = m_type
+            recent.payload.mac_payload.full_f_cnt = built.f_cnt
+            recent.payload.mac_payload.f_port = sent.f_port if sent is not None else 0
+            if len(state.recent_downlinks) > _RECENT_DOWNLINKS:
+                del state.recent_downlinks[0]
+            now = timestamp(datetime.now(UTC))
+            state.last_downlink_at.CopyFrom(now)
+            state.rx_windows_available = False
+            if sent is not None:
+                up = messages_pb2.ApplicationUp(end_device_ids=device.ids, correlation_ids=sent.correlation_ids)
+                up.downlink_sent.CopyFrom(sent)
+                ups.append(up)
+                if built.confirmed:
+                    state.pending_application_downlink.CopyFrom(sent)
+                    state.last_confirmed_downlink_at.CopyFrom(now)
+            return ups
+
+        await update_device(self._devices, stored.application_id, stored.device_id, mutate)
+
+    # Class C -------------------------------------------------------------
+
+    async def wake(self, application_id: str, device_id: str, delay_ms: int = 0) -> None:
+        await self._tasks.add(application_id, device_id, int(time.time() * 1000) + delay_ms)
+
+    async def run_tasks(self, poll_ms: int) -> None:
+        """Take due tasks (any replica may) and send class C downlinks until stopped."""
+        while True:
+            due = await self._tasks.pop_due(int(time.time() * 1000), 32)
+            if not due:
+                await asyncio.sleep(poll_ms / 1000)
+                continue
+            for app_id, dev_id in due:
+                try:
+                    await self._class_c(app_id, dev_id)
+                except Exception:
+                    log.exception("class C downlink failed", application_id=app_id, device_id=dev_id)
+
+    async def _class_c(self, application_id: str, device_id: str) -> None:
+        stored = await self._devices.get(application_id, device_id)
+        if stored is None or stored.device.mac_state.device_class != lorawan_pb2.CLASS_C:
+            return
+        device = end_device_pb2.EndDevice()
+        device.CopyFrom(stored.device)
+        if not device.session.queued_application_downlinks:
+            return
+        band = band_of(device)
+        current = device.mac_state.current_parameters
+        built = build_data_downlink(
+            device, [], ack=False, max_frm_payload=band.data_rate(current.rx2_data_rate_index).max_frm_payload_size()
+        )
+        if built is None:
+            return
+        if not built.raw:
+            await self._persist(stored, built, [], None)
+            return
+        recent = device.mac_state.recent_uplinks
+        request = lorawan_pb2.TxRequest(
+            downlink_paths=downlink_paths(recent[-1].rx_metadata) if recent else [],  # type: ignore[arg-type]
+            frequency_plan_id=device.frequency_plan_id,
+            priority=lorawan_pb2.NORMAL,
+        )
+        setattr(request, "class", lorawan_pb2.CLASS_C)
+        window = RxWindow("class_c", current.rx2_frequency or band.rx2_frequency, current.rx2_data_rate_index)
+        if not await self._send(stored, device, built, [], request, [window], band):
+            await self.wake(application_id, device_id, _RETRY_MS)
+        elif device.session.queued_application_downlinks:
+            await self.wake(application_id, device_id)

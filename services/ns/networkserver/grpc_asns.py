@@ -1,0 +1,79 @@
+"""ttn.lorawan.v3.AsNs: the application link (a server stream drained from the application's
+Redis stream, at least once) and the application downlink queue.
+
+The link names its application in the ``id`` call metadata, as The Things Stack's rpcmetadata does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2
+
+from lorastack.rights import RightsClient
+from networkserver import errors
+from networkserver.downlink.queue import DownlinkQueue
+from networkserver.store import ApplicationUpQueue
+from ttn.lorawan.v3 import identifiers_pb2, messages_pb2, networkserver_pb2_grpc, rights_pb2
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+__all__ = ["AsNsServicer"]
+
+_CONSUMER = "application-server"
+_BATCH = 256
+
+
+def _ids(ids: identifiers_pb2.EndDeviceIdentifiers) -> tuple[str, str]:
+    if not ids.application_ids.application_id or not ids.device_id:
+        raise errors.ERR_INVALID_FIELD(field="end_device_ids", reason="application and device id are required")
+    return ids.application_ids.application_id, ids.device_id
+
+
+class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
+    def __init__(
+        self, ups: ApplicationUpQueue, queue: DownlinkQueue, rights: RightsClient, *, block_ms: int = 1000
+    ) -> None:
+        self._ups = ups
+        self._queue = queue
+        self._rights = rights
+        self._block_ms = block_ms
+
+    async def LinkApplication(
+        self, request_iterator: AsyncIterator[empty_pb2.Empty], context: Context
+    ) -> AsyncIterator[messages_pb2.ApplicationUp]:
+        app_id = dict(context.invocation_metadata() or ()).get("id", "")
+        if not isinstance(app_id, str) or not app_id:
+            raise errors.ERR_MISSING_APPLICATION_ID()
+        await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_LINK)
+        pending = True
+        while True:
+            batch = await self._ups.read(app_id, _CONSUMER, pending=pending, count=_BATCH, block_ms=self._block_ms)
+            if pending and not batch:
+                pending = False
+                continue
+            for _entry_id, up in batch:
+                yield up
+            await self._ups.ack(app_id, [entry_id for entry_id, _ in batch])
+
+    async def DownlinkQueuePush(self, request: messages_pb2.DownlinkQueueRequest, context: Context) -> empty_pb2.Empty:
+        app_id, dev_id = _ids(request.end_device_ids)
+        await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_LINK)
+        await self._queue.push(app_id, dev_id, request.downlinks, replace=False)
+        return empty_pb2.Empty()
+
+    async def DownlinkQueueReplace(
+        self, request: messages_pb2.DownlinkQueueRequest, context: Context
+    ) -> empty_pb2.Empty:
+        app_id, dev_id = _ids(request.end_device_ids)
+        await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_LINK)
+        await self._queue.push(app_id, dev_id, request.downlinks, replace=True)
+        return empty_pb2.Empty()
+
+    async def DownlinkQueueList(
+        self, request: identifiers_pb2.EndDeviceIdentifiers, context: Context
+    ) -> messages_pb2.ApplicationDownlinks:
+        app_id, dev_id = _ids(request)
+        await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_LINK)
+        return await self._queue.list(app_id, dev_id)

@@ -1,0 +1,1 @@
+"""The uplink half of the Network Server: deduplication, device matching, processing."""

@@ -1,0 +1,160 @@
+"""The data uplink pipeline after deduplication, as named steps: decode, find the device by
+DevAddr and MIC, process, persist with the ApplicationUp in one atomic step, report, and start
+the downlink. A concurrent writer makes the persist step fail; the pipeline then starts over from
+the fresh record, so no FCnt or MAC state update is ever lost."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+import structlog
+
+from lorastack import events
+from lorastack.events import EventBus
+from lorastack.lorawan import Band, LoRaModulation, MACPayload, MType, PHYPayload
+from networkserver.macstate import band_of
+from networkserver.observability import (
+    EVT_UP_DATA_DROP,
+    EVT_UP_DATA_PROCESS,
+    NsMetrics,
+    mac_event,
+)
+from networkserver.store import DeviceRegistry, StoreConflictError, StoredDevice
+from networkserver.uplink.match import Match, UplinkFrame, match_device
+from networkserver.uplink.process import Processed, UplinkFacts, process_data_uplink
+from ttn.lorawan.v3 import end_device_pb2, error_pb2, messages_pb2
+
+__all__ = ["DataUplinkHandler", "DownlinkStarter", "data_rate_index", "drop"]
+
+log = structlog.get_logger(logger_name="networkserver.uplink")
+
+_MAX_ATTEMPTS = 8
+
+
+class DownlinkStarter(Protocol):
+    async def after_uplink(self, stored: StoredDevice, uplink: messages_pb2.UplinkMessage) -> None: ...
+
+
+def data_rate_index(band: Band, settings: messages_pb2.UplinkMessage) -> int:
+    lora = settings.settings.data_rate.lora
+    return band.find_data_rate(LoRaModulation(lora.spreading_factor, lora.bandwidth)).index
+
+
+def _channel_index(device: end_device_pb2.EndDevice, frequency: int) -> int:
+    for index, channel in enumerate(device.mac_state.current_parameters.channels):
+        if channel.uplink_frequency == frequency:
+            return index
+    return 0
+
+
+async def drop(
+    bus: EventBus | None, metrics: NsMetrics, uplink: messages_pb2.UplinkMessage, reason: str, ids: Sequence[object]
+) -> None:
+    """Count and announce a dropped uplink, on the devices concerned or else on its gateways."""
+    metrics.uplinks.labels(outcome=reason).inc()
+    log.info("uplink dropped", reason=reason, correlation_ids=list(uplink.correlation_ids))
+    if bus is None:
+        return
+    identifiers = list(ids) or [events.gateway(md.gateway_ids.gateway_id) for md in uplink.rx_metadata[:1]]
+    if identifiers:
+        await bus.publish(
+            EVT_UP_DATA_DROP,
+            identifiers=identifiers,  # type: ignore[arg-type]
+            data=error_pb2.ErrorDetails(namespace="pkg/networkserver", name=reason, message_format=reason),
+            correlation_ids=list(uplink.correlation_ids),
+        )
+
+
+class DataUplinkHandler:
+    def __init__(
+        self,
+        devices: DeviceRegistry,
+        bus: EventBus | None,
+        metrics: NsMetrics,
+        downlinks: DownlinkStarter | None = None,
+    ) -> None:
+        self._devices = devices
+        self._bus = bus
+        self._metrics = metrics
+        self._downlinks = downlinks
+
+    def _facts_for(
+        self, stored: StoredDevice, phy: PHYPayload, uplink: messages_pb2.UplinkMessage, raw: bytes
+    ) -> tuple[UplinkFrame, UplinkFacts] | None:
+        payload = phy.payload
+        assert isinstance(payload, MACPayload)
+        try:
+            band = band_of(stored.device)
+            dr = data_rate_index(band, uplink)
+        except Exception:
+            return None
+        channel = _channel_index(stored.device, uplink.settings.frequency)
+        frame = UplinkFrame(
+            payload.fhdr.dev_addr, payload.fhdr.f_cnt, payload.fhdr.f_ctrl.ack, raw[:-4], phy.mic, dr, channel
+        )
+        received = uplink.received_at.ToDatetime(UTC) if uplink.HasField("received_at") else datetime.now(UTC)
+        facts = UplinkFacts(uplink, payload, phy.mhdr.mtype == MType.CONFIRMED_DATA_UP, band, dr, channel, received)
+        return frame, facts
+
+    def _find(
+        self, candidates: list[StoredDevice], phy: PHYPayload, uplink: messages_pb2.UplinkMessage, raw: bytes
+    ) -> tuple[Match, UplinkFacts] | None:
+        for stored in candidates:
+            built = self._facts_for(stored, phy, uplink, raw)
+            if built is None:
+                continue
+            found = match_device([stored], built[0])
+            if found is not None:
+                return found, built[1]
+        return None
+
+    async def handle(self, uplink: messages_pb2.UplinkMessage, phy: PHYPayload) -> Processed | None:
+        """Run the pipeline for one deduplicated uplink; None when it was dropped."""
+        started = time.perf_counter()
+        payload = phy.payload
+        assert isinstance(payload, MACPayload)
+        raw = uplink.raw_payload
+        for _ in range(_MAX_ATTEMPTS):
+            candidates = await self._devices.by_dev_addr(payload.fhdr.dev_addr.value)
+            if not candidates:
+                await drop(self._bus, self._metrics, uplink, "unknown_dev_addr", [])
+                return None
+            found = self._find(candidates, phy, uplink, raw)
+            if found is None:
+                ids = [events.end_device(s.application_id, s.device_id) for s in candidates]
+                await drop(self._bus, self._metrics, uplink, "mic_or_f_cnt_mismatch", ids)
+                return None
+            match, facts = found
+            device = end_device_pb2.EndDevice()
+            device.CopyFrom(match.stored.device)
+            processed = process_data_uplink(device, match, facts)
+            stored = match.stored
+            try:
+                version = await self._devices.put(
+                    stored.application_id, stored.device_id, device, stored.version, processed.application_ups
+                )
+            except StoreConflictError:
+                continue
+            await self._report(StoredDevice(stored.application_id, stored.device_id, version, device), processed)
+            self._metrics.hop_latency.labels(hop="ns_process").observe(time.perf_counter() - started)
+            if processed.needs_downlink and self._downlinks is not None:
+                await self._downlinks.after_uplink(
+                    StoredDevice(stored.application_id, stored.device_id, version, device), uplink
+                )
+            return processed
+        await drop(self._bus, self._metrics, uplink, "too_many_conflicts", [])
+        return None
+
+    async def _report(self, stored: StoredDevice, processed: Processed) -> None:
+        self._metrics.uplinks.labels(outcome="processed").inc()
+        for up in processed.application_ups:
+            self._metrics.application_ups.labels(kind=up.WhichOneof("up") or "unknown").inc()
+        if self._bus is None:
+            return
+        ids = [events.end_device(stored.application_id, stored.device_id)]
+        await self._bus.publish(EVT_UP_DATA_PROCESS, identifiers=ids)
+        for command, kind in processed.mac.events:
+            await self._bus.publish(mac_event(command, kind), identifiers=ids)

@@ -1,0 +1,118 @@
+"""Where uplinks enter: sanity checks, frame decoding, cross-replica deduplication over the window,
+then the join or data pipeline in the background so the Gateway Server is answered at once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from datetime import UTC, datetime
+
+import structlog
+
+from lorastack.events import EventBus
+from lorastack.lorawan import DecodeError, JoinRequestPayload, MACPayload, MType, PHYPayload, decode_phy_payload
+from networkserver.observability import NsMetrics
+from networkserver.store import UplinkDeduplicator
+from networkserver.uplink.data import DataUplinkHandler, drop
+from networkserver.uplink.join import JoinHandler
+from networkserver.uplink.process import timestamp
+from ttn.lorawan.v3 import messages_pb2
+
+__all__ = ["UplinkIngress", "merge_copies"]
+
+log = structlog.get_logger(logger_name="networkserver.ingress")
+
+_DATA_UP = (MType.UNCONFIRMED_DATA_UP, MType.CONFIRMED_DATA_UP)
+
+
+def merge_copies(copies: list[bytes]) -> messages_pb2.UplinkMessage:
+    """One uplink with the receptions of every copy, the earliest reception time and all
+    correlation ids."""
+    merged = messages_pb2.UplinkMessage.FromString(copies[0])
+    seen = set(merged.correlation_ids)
+    for raw in copies[1:]:
+        copy = messages_pb2.UplinkMessage.FromString(raw)
+        merged.rx_metadata.extend(copy.rx_metadata)
+        if copy.HasField("received_at") and copy.received_at.ToNanoseconds() < merged.received_at.ToNanoseconds():
+            merged.received_at.CopyFrom(copy.received_at)
+        for cid in copy.correlation_ids:
+            if cid not in seen:
+                seen.add(cid)
+                merged.correlation_ids.append(cid)
+    return merged
+
+
+class UplinkIngress:
+    def __init__(
+        self,
+        dedup: UplinkDeduplicator,
+        data: DataUplinkHandler,
+        joins: JoinHandler,
+        bus: EventBus | None,
+        metrics: NsMetrics,
+        *,
+        window_ms: int,
+        cooldown_ms: int,
+    ) -> None:
+        self._dedup = dedup
+        self._data = data
+        self._joins = joins
+        self._bus = bus
+        self._metrics = metrics
+        self._window_ms = window_ms
+        self._cooldown_ms = cooldown_ms
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def receive(self, uplink: messages_pb2.UplinkMessage) -> None:
+        """Check, decode and deduplicate one received copy; processing continues in the background."""
+        if uplink.HasField("crc_status") and not uplink.crc_status.value:
+            await drop(self._bus, self._metrics, uplink, "crc_failed", [])
+            return
+        try:
+            phy = decode_phy_payload(uplink.raw_payload)
+        except (DecodeError, ValueError):
+            await drop(self._bus, self._metrics, uplink, "malformed", [])
+            return
+        if phy.mhdr.mtype not in (*_DATA_UP, MType.JOIN_REQUEST):
+            await drop(self._bus, self._metrics, uplink, "unsupported_message_type", [])
+            return
+        if not uplink.HasField("received_at"):
+            uplink.received_at.CopyFrom(timestamp(datetime.now(UTC)))
+        outcome = await self._dedup.add(
+            uplink.raw_payload, uplink.SerializeToString(), self._window_ms, self._cooldown_ms
+        )
+        if outcome == "duplicate":
+            self._metrics.uplinks.labels(outcome="duplicate").inc()
+            return
+        if outcome == "late":
+            await drop(self._bus, self._metrics, uplink, "late_duplicate", [])
+            return
+        task = asyncio.create_task(self._after_window(uplink.raw_payload, phy))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _after_window(self, raw: bytes, phy: PHYPayload) -> None:
+        try:
+            await asyncio.sleep(self._window_ms / 1000)
+            copies = await self._dedup.collect(raw)
+            if not copies:
+                return
+            merged = merge_copies(copies)
+            merged.correlation_ids.append(f"ns:uplink:{uuid.uuid4().hex}")
+            self._metrics.dedup_size.observe(len(merged.rx_metadata))
+            started = time.perf_counter()
+            if isinstance(phy.payload, JoinRequestPayload):
+                await self._joins.handle(merged, phy)
+            elif isinstance(phy.payload, MACPayload):
+                await self._data.handle(merged, phy)
+            self._metrics.hop_latency.labels(hop="ns_after_dedup").observe(time.perf_counter() - started)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("uplink processing failed")
+
+    async def close(self) -> None:
+        """Let in-flight uplinks finish (they hold the only copy of their frame's receptions)."""
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=self._window_ms / 1000 + 5)

@@ -1,0 +1,191 @@
+"""Join-requests: forward to the Join Server (NsJs.HandleJoin), keep the new session and MAC state
+as pending until the device's first uplink in it, tell the AS, and schedule the join-accept in
+JoinAccept1 then JoinAccept2 (LoRaWAN 1.1 sections 6.2.2 to 6.2.6)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+import grpc
+import structlog
+
+from lorastack import events
+from lorastack.events import EventBus
+from lorastack.lorawan import DevAddrPrefix, JoinRequestPayload, NetID, PHYPayload
+from networkserver.downlink.gateways import GatewayScheduler, RxWindow, downlink_paths
+from networkserver.macstate import initial_mac_state, plan_and_band
+from networkserver.observability import (
+    EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT,
+    EVT_UP_JOIN_ACCEPT_FORWARD,
+    EVT_UP_JOIN_FORWARD,
+    NsMetrics,
+)
+from networkserver.registry import generate_dev_addr, update_device
+from networkserver.store import DeviceRegistry, StoredDevice
+from networkserver.uplink.data import data_rate_index, drop
+from networkserver.uplink.process import timestamp
+from ttn.lorawan.v3 import end_device_pb2, join_pb2, joinserver_pb2_grpc, keys_pb2, lorawan_pb2, messages_pb2
+
+__all__ = ["JoinHandler"]
+
+log = structlog.get_logger(logger_name="networkserver.join")
+
+
+def _join_request(
+    device: end_device_pb2.EndDevice,
+    uplink: messages_pb2.UplinkMessage,
+    phy: PHYPayload,
+    state: end_device_pb2.MACState,
+    dev_addr: bytes,
+    net_id: NetID,
+) -> join_pb2.JoinRequest:
+    payload = phy.payload
+    assert isinstance(payload, JoinRequestPayload)
+    desired = state.desired_parameters
+    request = join_pb2.JoinRequest(
+        raw_payload=uplink.raw_payload,
+        dev_addr=dev_addr,
+        selected_mac_version=device.lorawan_version,
+        net_id=net_id.value,
+        downlink_settings=lorawan_pb2.DLSettings(
+            rx1_dr_offset=desired.rx1_data_rate_offset,
+            rx2_dr=desired.rx2_data_rate_index,
+            opt_neg=device.lorawan_version == lorawan_pb2.MAC_V1_1,
+        ),
+        rx_delay=desired.rx1_delay,
+        correlation_ids=uplink.correlation_ids,
+    )
+    request.payload.m_hdr.m_type = lorawan_pb2.JOIN_REQUEST
+    request.payload.mic = phy.mic
+    jr = request.payload.join_request_payload
+    jr.join_eui, jr.dev_eui, jr.dev_nonce = payload.join_eui.value, payload.dev_eui.value, payload.dev_nonce.value
+    return request
+
+
+class JoinHandler:
+    def __init__(
+        self,
+        devices: DeviceRegistry,
+        join_server: Callable[[], grpc.aio.Channel | None],
+        cluster_metadata: Callable[[], Sequence[tuple[str, str]]],
+        gateways: GatewayScheduler,
+        bus: EventBus | None,
+        metrics: NsMetrics,
+        *,
+        net_id: NetID,
+        prefixes: Sequence[DevAddrPrefix],
+    ) -> None:
+        self._devices = devices
+        self._join_server = join_server
+        self._metadata = cluster_metadata
+        self._gateways = gateways
+        self._bus = bus
+        self._metrics = metrics
+        self._net_id = net_id
+        self._prefixes = tuple(prefixes)
+
+    async def _publish(self, stored: StoredDevice, definition: events.EventDefinition) -> None:
+        if self._bus is not None:
+            ids = [events.end_device(stored.application_id, stored.device_id)]
+            await self._bus.publish(definition, identifiers=ids)
+
+    async def handle(self, uplink: messages_pb2.UplinkMessage, phy: PHYPayload) -> bool:
+        payload = phy.payload
+        assert isinstance(payload, JoinRequestPayload)
+        stored = await self._devices.by_euis(payload.join_eui.value, payload.dev_eui.value)
+        if stored is None:
+            self._metrics.joins.labels(outcome="unknown_device").inc()
+            await drop(self._bus, self._metrics, uplink, "unknown_join_device", [])
+            return False
+        device = stored.device
+        state = initial_mac_state(device)
+        state.current_parameters.rx1_data_rate_offset = state.desired_parameters.rx1_data_rate_offset
+        state.current_parameters.rx2_data_rate_index = state.desired_parameters.rx2_data_rate_index
+        state.current_parameters.rx2_frequency = state.desired_parameters.rx2_frequency
+        dev_addr = generate_dev_addr(self._prefixes).value
+        request = _join_request(device, uplink, phy, state, dev_addr, self._net_id)
+        answer = await self._forward(stored, request, uplink)
+        if answer is None:
+            return False
+        keys = keys_pb2.SessionKeys()
+        keys.CopyFrom(answer.session_keys)
+        app_s_key = keys.app_s_key
+        keys.ClearField("app_s_key")
+        state.queued_join_accept.payload = answer.raw_payload
+        state.queued_join_accept.keys.CopyFrom(keys)
+        state.queued_join_accept.dev_addr = dev_addr
+        state.queued_join_accept.net_id = self._net_id.value
+        state.queued_join_accept.request.downlink_settings.CopyFrom(request.downlink_settings)
+        state.queued_join_accept.request.rx_delay = request.rx_delay
+        state.queued_join_accept.correlation_ids.extend(uplink.correlation_ids)
+
+        async def mutate(target: end_device_pb2.EndDevice) -> list[messages_pb2.ApplicationUp]:
+            target.pending_session.CopyFrom(
+                end_device_pb2.Session(dev_addr=dev_addr, keys=keys, started_at=timestamp(datetime.now(UTC)))
+            )
+            target.pending_mac_state.CopyFrom(state)
+            up = messages_pb2.ApplicationUp(
+                end_device_ids=target.ids, correlation_ids=uplink.correlation_ids, received_at=uplink.received_at
+            )
+            target.ids.dev_addr = dev_addr
+            up.end_device_ids.dev_addr = dev_addr
+            up.join_accept.session_key_id = keys.session_key_id
+            up.join_accept.received_at.CopyFrom(uplink.received_at)
+            if app_s_key.key or app_s_key.encrypted_key:
+                up.join_accept.app_s_key.CopyFrom(app_s_key)
+            return [up]
+
+        updated = await update_device(self._devices, stored.application_id, stored.device_id, mutate)
+        self._metrics.joins.labels(outcome="accepted").inc()
+        await self._publish(updated, EVT_UP_JOIN_ACCEPT_FORWARD)
+        await self._schedule(updated, uplink, answer.raw_payload)
+        return True
+
+    async def _forward(
+        self, stored: StoredDevice, request: join_pb2.JoinRequest, uplink: messages_pb2.UplinkMessage
+    ) -> join_pb2.JoinResponse | None:
+        channel = self._join_server()
+        if channel is None:
+            await drop(self._bus, self._metrics, uplink, "no_join_server", [])
+            return None
+        await self._publish(stored, EVT_UP_JOIN_FORWARD)
+        try:
+            return await joinserver_pb2_grpc.NsJsStub(channel).HandleJoin(
+                request, metadata=tuple(self._metadata()), timeout=3
+            )
+        except grpc.aio.AioRpcError as err:
+            log.info("join refused by the join server", code=err.code().name, details=err.details())
+            self._metrics.joins.labels(outcome="refused").inc()
+            ids = [events.end_device(stored.application_id, stored.device_id)]
+            await drop(self._bus, self._metrics, uplink, "join_refused", ids)
+            return None
+
+    async def _schedule(self, stored: StoredDevice, uplink: messages_pb2.UplinkMessage, payload: bytes) -> None:
+        device = stored.device
+        band = plan_and_band(device.frequency_plan_id)[1]
+        windows = [RxWindow("rx2", band.rx2_frequency, band.rx2_data_rate_index)]
+        try:
+            rx1 = RxWindow("rx1", band.rx1_frequency(uplink.settings.frequency), data_rate_index(band, uplink))
+            windows.insert(0, RxWindow(rx1.name, rx1.frequency, band.rx1_data_rate(rx1.data_rate_index, 0)))
+        except Exception:
+            log.debug("no JoinAccept1 window for this uplink")
+        request = lorawan_pb2.TxRequest(
+            downlink_paths=downlink_paths(uplink.rx_metadata),
+            frequency_plan_id=device.frequency_plan_id,
+            priority=lorawan_pb2.HIGHEST,
+        )
+        message = messages_pb2.DownlinkMessage(
+            raw_payload=payload, end_device_ids=device.ids, request=request, correlation_ids=uplink.correlation_ids
+        )
+        await self._publish(stored, EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT)
+        window, errors = await self._gateways.schedule(message, windows, band, rx1_delay=int(band.join_accept_delay_1))
+        if window is None:
+            log.info("join-accept not scheduled", errors=errors)
+            return
+
+        async def sent(target: end_device_pb2.EndDevice) -> None:
+            target.pending_mac_state.ClearField("queued_join_accept")
+            target.pending_mac_state.rx_windows_available = False
+
+        await update_device(self._devices, stored.application_id, stored.device_id, sent)
