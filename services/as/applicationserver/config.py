@@ -45,6 +45,9 @@ class ApplicationServerConfig(ServiceConfig):
     # The URL integrations reach this AS's REST API at (webhook downlink headers); empty leaves them out.
     as_public_url: str = ""
     as_keks: tuple[tuple[str, bytes], ...] = field(default=(), metadata={"parse": parse_keks, "secret": True})
+    # The label (in as_keks) of the KEK that wraps AppSKeys before they are stored (The Things Stack's
+    # as.device-kek-label); empty stores them plain.
+    as_device_kek_label: str = ""
     as_link_backoff_min_seconds: float = 0.2
     as_link_backoff_max_seconds: float = 10.0
     as_formatter_time_limit_seconds: float = 0.1
@@ -65,6 +68,8 @@ class ApplicationServerConfig(ServiceConfig):
             problems[env_name("as_formatter_memory_limit_bytes")] = "must be at least 1 MiB"
         if self.as_link_backoff_min_seconds <= 0 or self.as_link_backoff_max_seconds < self.as_link_backoff_min_seconds:
             problems[env_name("as_link_backoff_max_seconds")] = "backoff bounds must be positive and ordered"
+        if self.as_device_kek_label and self.kek(self.as_device_kek_label) is None:
+            problems[env_name("as_device_kek_label")] = "names no KEK in LORASTACK_AS_KEKS"
         if self.as_webhook_retries < 0:
             problems[env_name("as_webhook_retries")] = "must not be negative"
         return problems

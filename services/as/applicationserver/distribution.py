@@ -1,6 +1,7 @@
 """Delivery from the uplink stream: live listeners of this process (MQTT clients, AppAs.Subscribe) tail it,
 durable integrations (webhooks, pub/sub) read it through a consumer group each and acknowledge an entry only
-after delivering it, so a restart resumes where the integration was."""
+after delivering it, so a restart resumes where the integration was. Both hand on each message with its
+application key, which names the tenant."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ __all__ = ["DurableConsumer", "LiveFanout"]
 
 log = structlog.get_logger(logger_name="applicationserver.distribution")
 
-Listener = Callable[[messages_pb2.ApplicationUp], None]
-Deliver = Callable[[messages_pb2.ApplicationUp], Awaitable[None]]
+Listener = Callable[[str, messages_pb2.ApplicationUp], None]
+Deliver = Callable[[str, messages_pb2.ApplicationUp], Awaitable[None]]
+_Item = tuple[str, str, messages_pb2.ApplicationUp]
 
 
 class LiveFanout:
@@ -31,9 +33,9 @@ class LiveFanout:
         self._everything: set[Listener] = set()
         self.ready = asyncio.Event()
 
-    def add(self, app_id: str | None, listener: Listener) -> Callable[[], None]:
+    def add(self, app_key: str | None, listener: Listener) -> Callable[[], None]:
         """Listen to one application (or all, with None); returns the function that stops listening."""
-        bucket = self._everything if app_id is None else self._listeners.setdefault(app_id, set())
+        bucket = self._everything if app_key is None else self._listeners.setdefault(app_key, set())
         bucket.add(listener)
 
         def remove() -> None:
@@ -53,15 +55,14 @@ class LiveFanout:
                 log.exception("reading the uplink stream failed")
                 await asyncio.sleep(1)
                 continue
-            for entry_id, up in entries:
+            for entry_id, app_key, up in entries:
                 last = entry_id
-                self._dispatch(up)
+                self._dispatch(app_key, up)
 
-    def _dispatch(self, up: messages_pb2.ApplicationUp) -> None:
-        app_id = up.end_device_ids.application_ids.application_id
-        for listener in (*self._everything, *self._listeners.get(app_id, ())):
+    def _dispatch(self, app_key: str, up: messages_pb2.ApplicationUp) -> None:
+        for listener in (*self._everything, *self._listeners.get(app_key, ())):
             try:
-                listener(up)
+                listener(app_key, up)
             except Exception:
                 log.exception("live listener failed")
 
@@ -85,7 +86,7 @@ class DurableConsumer:
         self._deliver = deliver
         self._block_ms = block_ms
         self._queue_size = queue_size
-        self._workers: dict[str, tuple[asyncio.Queue[tuple[str, messages_pb2.ApplicationUp]], asyncio.Task[None]]] = {}
+        self._workers: dict[str, tuple[asyncio.Queue[_Item], asyncio.Task[None]]] = {}
 
     async def run(self) -> None:
         await self._upstream.ensure_group(self.group)
@@ -105,8 +106,8 @@ class DurableConsumer:
                 if pending and not entries:
                     pending = False  # what this consumer had taken before a restart is back in hand
                     continue
-                for entry_id, up in entries:
-                    await self._queue_for(up.end_device_ids.application_ids.application_id).put((entry_id, up))
+                for entry in entries:
+                    await self._queue_for(entry[1]).put(entry)
                 if pending:
                     # Pending entries stay pending until acknowledged; wait before reading them again.
                     await self._drain()
@@ -121,20 +122,20 @@ class DurableConsumer:
         for queue, _task in list(self._workers.values()):
             await queue.join()
 
-    def _queue_for(self, app_id: str) -> asyncio.Queue[tuple[str, messages_pb2.ApplicationUp]]:
-        existing = self._workers.get(app_id)
+    def _queue_for(self, app_key: str) -> asyncio.Queue[_Item]:
+        existing = self._workers.get(app_key)
         if existing is not None:
             return existing[0]
-        queue: asyncio.Queue[tuple[str, messages_pb2.ApplicationUp]] = asyncio.Queue(self._queue_size)
-        task = asyncio.create_task(self._work(queue), name=f"{self.group}-{app_id}")
-        self._workers[app_id] = (queue, task)
+        queue: asyncio.Queue[_Item] = asyncio.Queue(self._queue_size)
+        task = asyncio.create_task(self._work(queue), name=f"{self.group}-{app_key}")
+        self._workers[app_key] = (queue, task)
         return queue
 
-    async def _work(self, queue: asyncio.Queue[tuple[str, messages_pb2.ApplicationUp]]) -> None:
+    async def _work(self, queue: asyncio.Queue[_Item]) -> None:
         while True:
-            entry_id, up = await queue.get()
+            entry_id, app_key, up = await queue.get()
             try:
-                await self._deliver(up)
+                await self._deliver(app_key, up)
                 await self._upstream.ack(self.group, [entry_id])
             except asyncio.CancelledError:
                 raise

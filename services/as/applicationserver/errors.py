@@ -10,6 +10,7 @@ __all__ = [
     "app_s_key_unavailable",
     "device_not_found",
     "formatter_failed",
+    "invalid_application_id",
     "invalid_downlink",
     "invalid_integration",
     "link_failed",
@@ -21,6 +22,7 @@ __all__ = [
     "payload_crypto_skipped",
     "pubsub_not_found",
     "unknown_kek",
+    "unknown_tenant",
     "unsupported_provider",
     "webhook_not_found",
 ]
@@ -73,3 +75,9 @@ formatter_failed = define(
     StatusCode.INVALID_ARGUMENT,
 )
 invalid_downlink = define(_NS, "invalid_downlink", "invalid downlink: {reason}", StatusCode.INVALID_ARGUMENT)
+unknown_tenant = define(
+    "pkg/tenant", "tenant_not_found", "tenant `{tenant_id}` is not a valid tenant id", StatusCode.INVALID_ARGUMENT
+)
+invalid_application_id = define(
+    _NS, "invalid_application_id", "invalid application id `{application_id}`", StatusCode.INVALID_ARGUMENT
+)

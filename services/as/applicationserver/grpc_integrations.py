@@ -10,9 +10,9 @@ from google.protobuf import empty_pb2
 
 from applicationserver import errors
 from applicationserver.store import PubSubStore, WebhookStore
+from applicationserver.tenancy import TenantRights
 from applicationserver.webhooks import FORMATS
 from lorastack import fieldmask
-from lorastack.rights import RightsClient
 from ttn.lorawan.v3 import applicationserver_pubsub_pb2, applicationserver_web_pb2, rights_pb2
 
 __all__ = ["PubSubRegistryServicer", "WebhookRegistryServicer"]
@@ -31,7 +31,7 @@ def _settable(descriptor: Any, paths: list[str]) -> list[str]:
 
 
 class WebhookRegistryServicer:
-    def __init__(self, *, store: WebhookStore, rights: RightsClient) -> None:
+    def __init__(self, *, store: WebhookStore, rights: TenantRights) -> None:
         self._store = store
         self._rights = rights
 
@@ -40,18 +40,18 @@ class WebhookRegistryServicer:
 
     async def Get(self, request: applicationserver_web_pb2.GetApplicationWebhookRequest, context: Any) -> Any:
         app_id = request.ids.application_ids.application_id
-        await self._rights.require("application", app_id, _SETTINGS)
+        key = await self._rights.check(context, app_id, _SETTINGS)
         paths = fieldmask.validate_paths(Webhook.DESCRIPTOR, request.field_mask.paths)
-        hook = await self._store.get(app_id, request.ids.webhook_id)
+        hook = await self._store.get(key, request.ids.webhook_id)
         if hook is None:
             raise errors.webhook_not_found(webhook_id=request.ids.webhook_id)
         return fieldmask.select(hook, ["ids", *paths]) if paths else hook
 
     async def List(self, request: applicationserver_web_pb2.ListApplicationWebhooksRequest, context: Any) -> Any:
         app_id = request.application_ids.application_id
-        await self._rights.require("application", app_id, _SETTINGS)
+        key = await self._rights.check(context, app_id, _SETTINGS)
         paths = fieldmask.validate_paths(Webhook.DESCRIPTOR, request.field_mask.paths)
-        hooks = await self._store.list(app_id)
+        hooks = await self._store.list(key)
         return applicationserver_web_pb2.ApplicationWebhooks(
             webhooks=[fieldmask.select(h, ["ids", *paths]) if paths else h for h in hooks]
         )
@@ -59,11 +59,11 @@ class WebhookRegistryServicer:
     async def Set(self, request: applicationserver_web_pb2.SetApplicationWebhookRequest, context: Any) -> Any:
         ids = request.webhook.ids
         app_id = ids.application_ids.application_id
-        await self._rights.require("application", app_id, _SETTINGS)
+        key = await self._rights.check(context, app_id, _SETTINGS)
         if not _ID.match(ids.webhook_id):
             raise errors.invalid_integration(reason=f"invalid webhook id `{ids.webhook_id}`")
         paths = _settable(Webhook.DESCRIPTOR, fieldmask.validate_paths(Webhook.DESCRIPTOR, request.field_mask.paths))
-        hook = await self._store.get(app_id, ids.webhook_id)
+        hook = await self._store.get(key, ids.webhook_id)
         if hook is None:
             hook = Webhook(ids=ids)
             hook.created_at.GetCurrentTime()
@@ -76,13 +76,13 @@ class WebhookRegistryServicer:
         if "base_url" in paths or "format" in paths:
             hook.health_status.healthy.SetInParent()  # new settings get a fresh chance
         hook.updated_at.GetCurrentTime()
-        await self._store.set(hook)
+        await self._store.set(key, hook)
         return hook
 
     async def Delete(self, request: applicationserver_web_pb2.ApplicationWebhookIdentifiers, context: Any) -> Any:
         app_id = request.application_ids.application_id
-        await self._rights.require("application", app_id, _SETTINGS)
-        if not await self._store.delete(app_id, request.webhook_id):
+        key = await self._rights.check(context, app_id, _SETTINGS)
+        if not await self._store.delete(key, request.webhook_id):
             raise errors.webhook_not_found(webhook_id=request.webhook_id)
         return empty_pb2.Empty()
 
@@ -91,7 +91,7 @@ PUBSUB_FORMATS = {"json": "JSON", "protobuf": "Protocol Buffers"}
 
 
 class PubSubRegistryServicer:
-    def __init__(self, *, store: PubSubStore, rights: RightsClient) -> None:
+    def __init__(self, *, store: PubSubStore, rights: TenantRights) -> None:
         self._store = store
         self._rights = rights
 
@@ -100,18 +100,18 @@ class PubSubRegistryServicer:
 
     async def Get(self, request: applicationserver_pubsub_pb2.GetApplicationPubSubRequest, context: Any) -> Any:
         app_id = request.ids.application_ids.application_id
-        await self._rights.require("application", app_id, _SETTINGS)
+        key = await self._rights.check(context, app_id, _SETTINGS)
         paths = fieldmask.validate_paths(PubSub.DESCRIPTOR, request.field_mask.paths)
-        item = await self._store.get(app_id, request.ids.pub_sub_id)
+        item = await self._store.get(key, request.ids.pub_sub_id)
         if item is None:
             raise errors.pubsub_not_found(pub_sub_id=request.ids.pub_sub_id)
         return fieldmask.select(item, ["ids", *paths]) if paths else item
 
     async def List(self, request: applicationserver_pubsub_pb2.ListApplicationPubSubsRequest, context: Any) -> Any:
         app_id = request.application_ids.application_id
-        await self._rights.require("application", app_id, _SETTINGS)
+        key = await self._rights.check(context, app_id, _SETTINGS)
         paths = fieldmask.validate_paths(PubSub.DESCRIPTOR, request.field_mask.paths)
-        items = await self._store.list(app_id)
+        items = await self._store.list(key)
         return applicationserver_pubsub_pb2.ApplicationPubSubs(
             pubsubs=[fieldmask.select(i, ["ids", *paths]) if paths else i for i in items]
         )
@@ -119,11 +119,11 @@ class PubSubRegistryServicer:
     async def Set(self, request: applicationserver_pubsub_pb2.SetApplicationPubSubRequest, context: Any) -> Any:
         ids = request.pubsub.ids
         app_id = ids.application_ids.application_id
-        await self._rights.require("application", app_id, _SETTINGS)
+        key = await self._rights.check(context, app_id, _SETTINGS)
         if not _ID.match(ids.pub_sub_id):
             raise errors.invalid_integration(reason=f"invalid pub/sub id `{ids.pub_sub_id}`")
         paths = _settable(PubSub.DESCRIPTOR, fieldmask.validate_paths(PubSub.DESCRIPTOR, request.field_mask.paths))
-        item = await self._store.get(app_id, ids.pub_sub_id)
+        item = await self._store.get(key, ids.pub_sub_id)
         if item is None:
             item = PubSub(ids=ids)
             item.created_at.GetCurrentTime()
@@ -135,12 +135,12 @@ class PubSubRegistryServicer:
             raise errors.invalid_integration(reason=f"unknown format `{item.format}`")
         item.format = item.format or "json"
         item.updated_at.GetCurrentTime()
-        await self._store.set(item)
+        await self._store.set(key, item)
         return item
 
     async def Delete(self, request: applicationserver_pubsub_pb2.ApplicationPubSubIdentifiers, context: Any) -> Any:
         app_id = request.application_ids.application_id
-        await self._rights.require("application", app_id, _SETTINGS)
-        if not await self._store.delete(app_id, request.pub_sub_id):
+        key = await self._rights.check(context, app_id, _SETTINGS)
+        if not await self._store.delete(key, request.pub_sub_id):
             raise errors.pubsub_not_found(pub_sub_id=request.pub_sub_id)
         return empty_pb2.Empty()

@@ -6,7 +6,7 @@ from typing import Any
 
 from applicationserver import errors
 from applicationserver.formatters import FormatterError, PayloadFormatters
-from lorastack.rights import RightsClient
+from applicationserver.tenancy import TenantRights
 from ttn.lorawan.v3 import message_services_pb2, messages_pb2, rights_pb2
 
 __all__ = ["DownlinkProcessorServicer", "UplinkProcessorServicer"]
@@ -17,12 +17,12 @@ _READ = rights_pb2.RIGHT_APPLICATION_DEVICES_READ
 class UplinkProcessorServicer:
     """Decodes the uplink's FRMPayload with the JavaScript formatter given as parameter."""
 
-    def __init__(self, *, formatters: PayloadFormatters, rights: RightsClient) -> None:
+    def __init__(self, *, formatters: PayloadFormatters, rights: TenantRights) -> None:
         self._formatters = formatters
         self._rights = rights
 
     async def Process(self, request: message_services_pb2.ProcessUplinkMessageRequest, context: Any) -> Any:
-        await self._rights.require("application", request.ids.application_ids.application_id, _READ)
+        await self._rights.check(context, request.ids.application_ids.application_id, _READ)
         out = messages_pb2.ApplicationUplink()
         out.CopyFrom(request.message)
         try:
@@ -35,12 +35,12 @@ class UplinkProcessorServicer:
 class DownlinkProcessorServicer:
     """Encodes ``decoded_payload`` (or decodes ``frm_payload`` when there is nothing to encode)."""
 
-    def __init__(self, *, formatters: PayloadFormatters, rights: RightsClient) -> None:
+    def __init__(self, *, formatters: PayloadFormatters, rights: TenantRights) -> None:
         self._formatters = formatters
         self._rights = rights
 
     async def Process(self, request: message_services_pb2.ProcessDownlinkMessageRequest, context: Any) -> Any:
-        await self._rights.require("application", request.ids.application_ids.application_id, _READ)
+        await self._rights.check(context, request.ids.application_ids.application_id, _READ)
         out = messages_pb2.ApplicationDownlink()
         out.CopyFrom(request.message)
         try:

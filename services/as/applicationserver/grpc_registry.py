@@ -7,11 +7,12 @@ from typing import Any
 from google.protobuf import empty_pb2
 
 from applicationserver import errors
+from applicationserver.keys import KeyVault
 from applicationserver.observability import Events
 from applicationserver.ports import EventPublisher
 from applicationserver.store import DeviceStore
+from applicationserver.tenancy import TenantRights
 from lorastack import fieldmask
-from lorastack.rights import RightsClient
 from ttn.lorawan.v3 import end_device_pb2, identifiers_pb2, rights_pb2
 
 __all__ = ["AS_DEVICE_FIELDS", "AsEndDeviceRegistryServicer"]
@@ -45,7 +46,10 @@ def _touches_keys(paths: list[str]) -> bool:
 
 
 class AsEndDeviceRegistryServicer:
-    def __init__(self, *, devices: DeviceStore, rights: RightsClient, publisher: EventPublisher) -> None:
+    def __init__(
+        self, *, devices: DeviceStore, rights: TenantRights, publisher: EventPublisher, vault: KeyVault
+    ) -> None:
+        self._vault = vault
         self._devices = devices
         self._rights = rights
         self._events = publisher
@@ -57,14 +61,17 @@ class AsEndDeviceRegistryServicer:
         needed = [rights_pb2.RIGHT_APPLICATION_DEVICES_READ]
         if _touches_keys(paths):
             needed.append(rights_pb2.RIGHT_APPLICATION_DEVICES_READ_KEYS)
-        await self._rights.require("application", app_id, *needed)
-        device = await self._devices.get(app_id, ids.device_id)
+        key = await self._rights.check(context, app_id, *needed)
+        device = await self._devices.get(key, ids.device_id)
         if device is None:
             raise errors.device_not_found(device_id=ids.device_id)
         out = fieldmask.select(device, ["ids", *paths])
-        if not _touches_keys(paths):
-            for session in (out.session, out.pending_session):
+        for session in (out.session, out.pending_session):
+            if not _touches_keys(paths):
                 session.keys.ClearField("app_s_key")
+            elif session.keys.app_s_key.encrypted_key and self._vault.can_open(session.keys.app_s_key):
+                # Wrapped at rest with the AS's own KEK, which no client holds: hand out the key itself.
+                session.keys.app_s_key.CopyFrom(self._vault.open_envelope(session.keys.app_s_key))
         return out
 
     async def Set(self, request: end_device_pb2.SetEndDeviceRequest, context: Any) -> Any:
@@ -76,7 +83,7 @@ class AsEndDeviceRegistryServicer:
         needed = [rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE]
         if _touches_keys(paths):
             needed.append(rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE_KEYS)
-        await self._rights.require("application", app_id, *needed)
+        key = await self._rights.check(context, app_id, *needed)
 
         def change(current: EndDevice | None) -> EndDevice:
             out = current if current is not None else EndDevice()
@@ -85,12 +92,17 @@ class AsEndDeviceRegistryServicer:
                 out.created_at.GetCurrentTime()
             fieldmask.apply(request.end_device, out, [p for p in paths if p not in ("created_at", "updated_at")])
             out.ids.application_ids.application_id, out.ids.device_id = app_id, dev_id
+            for session in (out.session, out.pending_session):
+                if session.keys.app_s_key.key:
+                    session.keys.app_s_key.CopyFrom(self._vault.seal(session.keys.app_s_key.key))
             out.updated_at.GetCurrentTime()
             return out
 
-        stored = await self._devices.update(app_id, dev_id, change)
+        stored = await self._devices.update(key, dev_id, change)
         assert stored is not None
-        await self._events.publish(Events.end_device_set, identifiers=[stored.ids])
+        await self._events.publish(
+            Events.end_device_set, identifiers=[stored.ids], tenant_id=self._rights.tenancy.split(key)[1]
+        )
         out = fieldmask.select(stored, ["ids", *paths])
         for session in (out.session, out.pending_session):
             session.keys.ClearField("app_s_key")
@@ -98,15 +110,17 @@ class AsEndDeviceRegistryServicer:
 
     async def Delete(self, request: identifiers_pb2.EndDeviceIdentifiers, context: Any) -> Any:
         app_id = request.application_ids.application_id
-        await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE)
+        key = await self._rights.check(context, app_id, rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE)
         existed: list[bool] = []
 
         def remove(current: EndDevice | None) -> None:
             existed.append(current is not None)
             return None
 
-        await self._devices.update(app_id, request.device_id, remove)
+        await self._devices.update(key, request.device_id, remove)
         if not existed or not existed[-1]:
             raise errors.device_not_found(device_id=request.device_id)
-        await self._events.publish(Events.end_device_delete, identifiers=[request])
+        await self._events.publish(
+            Events.end_device_delete, identifiers=[request], tenant_id=self._rights.tenancy.split(key)[1]
+        )
         return empty_pb2.Empty()

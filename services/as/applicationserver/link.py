@@ -1,8 +1,8 @@
 """The application links: one AsNs.LinkApplication stream per application, kept open with backoff.
 
-The AS names the application in the ``id`` call metadata (The Things Stack's rpcmetadata key) beside the
-cluster key, and answers each ApplicationUp with one Empty once the message is in the uplink stream,
-so the Network Server may forget it only after the AS has it for good.
+The AS names the application in the ``id`` call metadata (The Things Stack's rpcmetadata key) and its
+tenant in ``x-tenant-id`` beside the cluster key, and answers each ApplicationUp with one Empty once the
+message is in the uplink stream, so the Network Server may forget it only after the AS has it for good.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from google.protobuf import empty_pb2
 from applicationserver.observability import ASMetrics, Events
 from applicationserver.ports import EventPublisher
 from applicationserver.store import LinkStore, UpStream
+from applicationserver.tenancy import Tenancy
 from applicationserver.uplink import UplinkProcessor
 from lorastack import events
 from ttn.lorawan.v3 import messages_pb2, networkserver_pb2_grpc
@@ -44,9 +45,9 @@ class LinkManager:
         metadata: Callable[[], Sequence[tuple[str, str]]],
         publisher: EventPublisher,
         metrics: ASMetrics,
+        tenancy: Tenancy,
         backoff: tuple[float, float] = (0.2, 10.0),
-        tenant_id: str = "",
-        requeue: Callable[[messages_pb2.ApplicationUp, ApplicationLink | None], Awaitable[None]] | None = None,
+        requeue: Callable[[str, messages_pb2.ApplicationUp, ApplicationLink | None], Awaitable[None]] | None = None,
     ) -> None:
         self._requeue = requeue
         self._links = links
@@ -58,17 +59,18 @@ class LinkManager:
         self._events = publisher
         self._metrics = metrics
         self._backoff = backoff
-        self._tenant_id = tenant_id
+        self._tenancy = tenancy
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._errors: dict[str, str] = {}
         self._settings: dict[str, tuple[float, ApplicationLink | None]] = {}
 
     def linked(self) -> list[str]:
+        """The keys of the applications linked from this process."""
         return sorted(self._tasks)
 
-    def error(self, app_id: str) -> str | None:
+    def error(self, app_key: str) -> str | None:
         """The last link failure of an application, if its link is down now."""
-        return self._errors.get(app_id)
+        return self._errors.get(app_key)
 
     async def run(self) -> None:
         """Keep one link per stored application; links set on other replicas are found by rescanning."""
@@ -79,11 +81,11 @@ class LinkManager:
         finally:
             await self.close()
 
-    async def reconcile(self, app_id: str | None = None) -> None:
-        if app_id is not None:
-            self.forget_settings(app_id)
-        wanted = set(await self._links.app_ids())
-        names = [app_id] if app_id is not None else sorted(wanted | set(self._tasks))
+    async def reconcile(self, app_key: str | None = None) -> None:
+        if app_key is not None:
+            self.forget_settings(app_key)
+        wanted = set(await self._links.app_keys())
+        names = [app_key] if app_key is not None else sorted(wanted | set(self._tasks))
         for name in names:
             if name in wanted and name not in self._tasks:
                 self._tasks[name] = asyncio.create_task(self._keep(name), name=f"link-{name}")
@@ -91,9 +93,9 @@ class LinkManager:
             elif name not in wanted and name in self._tasks:
                 await self._stop(name)
 
-    async def _stop(self, app_id: str) -> None:
-        task = self._tasks.pop(app_id, None)
-        self._errors.pop(app_id, None)
+    async def _stop(self, app_key: str) -> None:
+        task = self._tasks.pop(app_key, None)
+        self._errors.pop(app_key, None)
         self._metrics.links_up.set(len(self._tasks))
         if task is not None:
             task.cancel()
@@ -101,34 +103,36 @@ class LinkManager:
                 await task
 
     async def close(self) -> None:
-        for app_id in list(self._tasks):
-            await self._stop(app_id)
+        for app_key in list(self._tasks):
+            await self._stop(app_key)
 
-    async def _keep(self, app_id: str) -> None:
+    async def _keep(self, app_key: str) -> None:
         delay = self._backoff[0]
         while True:
             try:
-                received = await self._link_once(app_id)
+                received = await self._link_once(app_key)
                 if received:
                     delay = self._backoff[0]
-                self._errors[app_id] = "link closed by the network server"
+                self._errors[app_key] = "link closed by the network server"
             except asyncio.CancelledError:
                 raise
             except grpc.aio.AioRpcError as err:
-                self._errors[app_id] = f"{err.code().name}: {err.details()}"
-                log.info("link failed", application_id=app_id, code=err.code().name, details=err.details())
-                await self._events.publish(Events.link_fail, identifiers=[events.application(app_id)])
+                self._errors[app_key] = f"{err.code().name}: {err.details()}"
+                log.info("link failed", application_id=app_key, code=err.code().name, details=err.details())
+                app_id, tenant = self._tenancy.split(app_key)
+                await self._events.publish(Events.link_fail, identifiers=[events.application(app_id)], tenant_id=tenant)
             except Exception as err:
-                self._errors[app_id] = repr(err)
-                log.exception("link crashed", application_id=app_id)
+                self._errors[app_key] = repr(err)
+                log.exception("link crashed", application_id=app_key)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._backoff[1])
 
-    async def _link_once(self, app_id: str) -> int:
+    async def _link_once(self, app_key: str) -> int:
         channel = self._ns()
         if channel is None:
-            self._errors[app_id] = "no network server configured"
+            self._errors[app_key] = "no network server configured"
             return 0
+        app_id, _tenant = self._tenancy.split(app_key)
         stub = networkserver_pb2_grpc.AsNsStub(channel)
         acks: asyncio.Queue[empty_pb2.Empty] = asyncio.Queue()
 
@@ -136,43 +140,43 @@ class LinkManager:
             while True:
                 yield await acks.get()
 
-        metadata = (*self._metadata(), ("id", app_id))
-        if self._tenant_id:
-            metadata = (*metadata, ("tenant-id", self._tenant_id))
+        metadata = (*self._metadata(), ("id", app_id), *self._tenancy.metadata(app_key))
         call = stub.LinkApplication(requests(), metadata=metadata)
         received = 0
         try:
-            await self._links.record_linked(app_id, self._ns_address())
-            self._errors.pop(app_id, None)
+            await self._links.record_linked(app_key, self._ns_address())
+            self._errors.pop(app_key, None)
             async for up in call:
                 received += 1
-                await self._handle(app_id, up)
+                # The Empty goes back only once the message is in the uplink stream (or dropped on
+                # purpose); a failure before that breaks the link and the NS sends the message again.
+                await self._handle(app_key, app_id, up)
                 acks.put_nowait(empty_pb2.Empty())
         finally:
             call.cancel()
         return received
 
-    async def _link_settings(self, app_id: str) -> ApplicationLink | None:
+    async def _link_settings(self, app_key: str) -> ApplicationLink | None:
         # Read at most once a second per application: the settings rarely change, uplinks come often.
         now = time.monotonic()
-        cached = self._settings.get(app_id)
+        cached = self._settings.get(app_key)
         if cached is not None and cached[0] > now:
             return cached[1]
-        link = await self._links.get(app_id)
-        self._settings[app_id] = (now + SETTINGS_TTL_SECONDS, link)
+        link = await self._links.get(app_key)
+        self._settings[app_key] = (now + SETTINGS_TTL_SECONDS, link)
         return link
 
-    def forget_settings(self, app_id: str) -> None:
-        self._settings.pop(app_id, None)
+    def forget_settings(self, app_key: str) -> None:
+        self._settings.pop(app_key, None)
 
-    async def _handle(self, app_id: str, up: messages_pb2.ApplicationUp) -> None:
+    async def _handle(self, app_key: str, app_id: str, up: messages_pb2.ApplicationUp) -> None:
         if up.end_device_ids.application_ids.application_id != app_id:
             self._metrics.uplinks_dropped.labels("wrong_application").inc()
             return
-        link = await self._link_settings(app_id)
-        processed = await self._processor.process(up, link)
+        link = await self._link_settings(app_key)
+        processed = await self._processor.process(app_key, up, link)
         if processed is not None:
-            await self._upstream.append([processed])
+            await self._upstream.append(app_key, [processed])
             if processed.HasField("downlink_queue_invalidated") and self._requeue is not None:
-                await self._requeue(processed, link)
-        await self._links.record_up(app_id)
+                await self._requeue(app_key, processed, link)
+        await self._links.record_up(app_key)

@@ -20,9 +20,9 @@ from applicationserver.distribution import LiveFanout
 from applicationserver.downlink import DownlinkService
 from applicationserver.messages import TOPIC_SUFFIXES, kind_of, to_json_bytes
 from applicationserver.observability import ASMetrics
+from applicationserver.tenancy import Tenancy, TenantRights
 from lorastack.errors import LorastackError
 from lorastack.httpapi import CodecError, from_json
-from lorastack.rights import RightsClient
 from lorastack.rpc.auth import Credentials
 from ttn.lorawan.v3 import identifiers_pb2, messages_pb2, rights_pb2
 
@@ -37,9 +37,9 @@ _PLUGINS = "applicationserver.mqtt_plugins"
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """A logged-in client: its application, the topic prefix its username allows, its rights."""
+    """A logged-in client: its application key, the topic prefixes its username allows, its rights."""
 
-    app_id: str
+    app_key: str
     prefixes: tuple[str, ...]
     rights: frozenset[int]
 
@@ -57,28 +57,30 @@ class MqttFrontend:
         self,
         *,
         address: str,
-        rights: RightsClient,
+        rights: TenantRights,
         fanout: LiveFanout,
         downlinks: DownlinkService,
         metrics: ASMetrics,
-        tenant_id: str,
+        tenancy: Tenancy,
     ) -> None:
         self._address = address
         self._rights = rights
         self._fanout = fanout
         self._downlinks = downlinks
         self._metrics = metrics
-        self._tenant = tenant_id
+        self._tenancy = tenancy
         self._principals: dict[str, Principal] = {}
         self._broker: Any = None
-        self._outbox: asyncio.Queue[messages_pb2.ApplicationUp] = asyncio.Queue(10_000)
+        self._outbox: asyncio.Queue[tuple[str, messages_pb2.ApplicationUp]] = asyncio.Queue(10_000)
         self._stop_listening: Any = None
         self._pump: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
 
-    def topic_root(self, app_id: str) -> str:
-        return f"v3/{app_id}" if self._tenant == "default" else f"v3/{app_id}@{self._tenant}"
+    @staticmethod
+    def topic_root(app_key: str) -> str:
+        """``v3/{application id}`` in the default tenant, ``v3/{application id}@{tenant id}`` in others."""
+        return f"v3/{app_key}"
 
     async def start(self) -> None:
         host, _, port = self._address.rpartition(":")
@@ -109,18 +111,17 @@ class MqttFrontend:
 
     # Uplinks to subscribers ---------------------------------------------------------------------------
 
-    def _enqueue(self, up: messages_pb2.ApplicationUp) -> None:
+    def _enqueue(self, app_key: str, up: messages_pb2.ApplicationUp) -> None:
         if not self._outbox.full():
-            self._outbox.put_nowait(up)
+            self._outbox.put_nowait((app_key, up))
 
     async def _publish_loop(self) -> None:
         while True:
-            up = await self._outbox.get()
+            app_key, up = await self._outbox.get()
             suffix = TOPIC_SUFFIXES.get(kind_of(up) or "")
             if suffix is None:
                 continue
-            ids = up.end_device_ids
-            topic = f"{self.topic_root(ids.application_ids.application_id)}/devices/{ids.device_id}/{suffix}"
+            topic = f"{self.topic_root(app_key)}/devices/{up.end_device_ids.device_id}/{suffix}"
             try:
                 await self._broker.internal_message_broadcast(topic, to_json_bytes(up))
                 self._metrics.delivered.labels("mqtt").inc()
@@ -131,20 +132,19 @@ class MqttFrontend:
     # Plugin callbacks ------------------------------------------------------------------------------------
 
     async def authenticate(self, client_id: str, username: str | None, password: str | None) -> bool:
-        parsed = parse_username(username or "", self._tenant)
+        parsed = parse_username(username or "", self._tenancy.default)
         if parsed is None or not password:
             return False
-        app_id, tenant = parsed
-        if tenant != self._tenant:
-            return False
         try:
-            held = await self._rights.rights("application", app_id, Credentials("bearer", password))
+            tenant = self._tenancy.tenant(parsed[1])
+            app_key = self._tenancy.key(parsed[0], tenant)
+            held = await self._rights.rights(tenant, parsed[0], Credentials("bearer", password))
         except LorastackError:
             return False
         if _READ not in held:
             return False
-        prefixes = (f"v3/{username}/", f"{self.topic_root(app_id)}/")
-        self._principals[client_id] = Principal(app_id, prefixes, held)
+        prefixes = (f"v3/{username}/", f"{self.topic_root(app_key)}/")
+        self._principals[client_id] = Principal(app_key, prefixes, held)
         return True
 
     def forget(self, client_id: str) -> None:
@@ -167,21 +167,22 @@ class MqttFrontend:
         if principal is None or not self.may_publish(client_id, topic):
             return
         parts = topic.split("/")
-        task = asyncio.create_task(self._downlink(principal.app_id, parts[3], parts[5] == "replace", payload))
+        task = asyncio.create_task(self._downlink(principal.app_key, parts[3], parts[5] == "replace", payload))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _downlink(self, app_id: str, dev_id: str, replace: bool, payload: bytes) -> None:
+    async def _downlink(self, app_key: str, dev_id: str, replace: bool, payload: bytes) -> None:
         try:
             body = from_json(messages_pb2.ApplicationDownlinks, json.loads(payload or b"{}"))
         except (ValueError, CodecError) as err:
-            log.info("MQTT downlink is not valid JSON", application_id=app_id, error=str(err))
+            log.info("MQTT downlink is not valid JSON", application=app_key, error=str(err))
             return
+        app_id = self._tenancy.split(app_key)[0]
         ids = identifiers_pb2.EndDeviceIdentifiers(
             device_id=dev_id, application_ids=identifiers_pb2.ApplicationIdentifiers(application_id=app_id)
         )
         try:
-            await self._downlinks.enqueue(ids, list(body.downlinks), replace=replace)  # type: ignore[attr-defined]
+            await self._downlinks.enqueue(app_key, ids, list(body.downlinks), replace=replace)  # type: ignore[attr-defined]
         except LorastackError as err:
             # Already reported on .../down/failed by the downlink service.
-            log.info("MQTT downlink refused", application_id=app_id, device_id=dev_id, error=str(err))
+            log.info("MQTT downlink refused", application=app_key, device_id=dev_id, error=str(err))

@@ -22,6 +22,7 @@ class EventPublisher(Protocol):
         identifiers: Sequence[AnyIdentifiers],
         data: Message | None = None,
         correlation_ids: Sequence[str] = (),
+        tenant_id: str | None = None,
     ) -> Any: ...
 
 
@@ -35,5 +36,6 @@ class NullPublisher:
         identifiers: Sequence[AnyIdentifiers],
         data: Message | None = None,
         correlation_ids: Sequence[str] = (),
+        tenant_id: str | None = None,
     ) -> Any:
         return None

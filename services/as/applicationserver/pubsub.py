@@ -69,27 +69,27 @@ class PubSubDelivery:
             await conn.close()
         self._connections.clear()
 
-    async def deliver(self, up: messages_pb2.ApplicationUp) -> None:
+    async def deliver(self, key: str, up: messages_pb2.ApplicationUp) -> None:
         kind = kind_of(up)
         if kind is None:
             return
-        items = await self._store.list(up.end_device_ids.application_ids.application_id)
+        items = await self._store.list(key)
         targets = [(item, topic) for item in items if (topic := topic_for(item, kind)) is not None]
         if targets:
-            await asyncio.gather(*(self._send(item, topic, up) for item, topic in targets))
+            await asyncio.gather(*(self._send(key, item, topic, up) for item, topic in targets))
 
-    async def _send(self, item: PubSub, topic: str, up: messages_pb2.ApplicationUp) -> None:
+    async def _send(self, key: str, item: PubSub, topic: str, up: messages_pb2.ApplicationUp) -> None:
         body = up.SerializeToString() if item.format == "protobuf" else to_json_bytes(up)
         qos = int(item.mqtt.publish_qos) if item.WhichOneof("provider") == "mqtt" else 0
         delay = self._backoff
         for attempt in range(ATTEMPTS):
             try:
-                conn = await self._connection(item)
+                conn = await self._connection(key, item)
                 await conn.publish(topic, body, min(qos, 1))
                 self._metrics.delivered.labels("pubsub").inc()
                 return
             except Exception as err:
-                await self._drop_connection(item)
+                await self._drop_connection(key, item)
                 if attempt + 1 == ATTEMPTS:
                     self._metrics.delivery_failed.labels("pubsub").inc()
                     log.info("pub/sub publish failed", pub_sub_id=item.ids.pub_sub_id, error=repr(err))
@@ -97,19 +97,16 @@ class PubSubDelivery:
                 await asyncio.sleep(delay)
                 delay *= 2
 
-    def _key(self, item: PubSub) -> tuple[str, str]:
-        return item.ids.application_ids.application_id, item.ids.pub_sub_id
-
-    async def _drop_connection(self, item: PubSub) -> None:
-        conn = self._connections.pop(self._key(item), None)
+    async def _drop_connection(self, key: str, item: PubSub) -> None:
+        conn = self._connections.pop((key, item.ids.pub_sub_id), None)
         if conn is not None:
             await conn.close()
 
-    async def _connection(self, item: PubSub) -> _Connection:
+    async def _connection(self, key: str, item: PubSub) -> _Connection:
         provider = item.WhichOneof("provider") or ""
         settings = getattr(item, provider) if provider else None
         fingerprint = settings.SerializeToString(deterministic=True) if settings is not None else b""
-        existing = self._connections.get(self._key(item))
+        existing = self._connections.get((key, item.ids.pub_sub_id))
         if existing is not None and existing.fingerprint == fingerprint:
             return existing
         if existing is not None:
@@ -122,7 +119,7 @@ class PubSubDelivery:
         else:
             raise ValueError(f"unsupported provider {provider!r}")
         conn = _Connection(fingerprint, client, provider)
-        self._connections[self._key(item)] = conn
+        self._connections[(key, item.ids.pub_sub_id)] = conn
         return conn
 
 

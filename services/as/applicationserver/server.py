@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import structlog
+
 from applicationserver.config import ApplicationServerConfig
 from applicationserver.distribution import DurableConsumer, LiveFanout
 from applicationserver.downlink import DownlinkService
@@ -23,14 +25,16 @@ from applicationserver.redisstore import (
     RedisUpStream,
     RedisWebhookStore,
 )
+from applicationserver.tenancy import Tenancy, TenantRights
 from applicationserver.uplink import UplinkProcessor
 from applicationserver.webhooks import WebhookDelivery
 from lorastack.component import Component
-from lorastack.rights import RightsClient
 from lorastack.service import connect_events, connect_nats, connect_redis
 from lorastack.storage.redis import Keys
 
 __all__ = ["build"]
+
+log = structlog.get_logger(logger_name="applicationserver.server")
 
 
 async def build(config: ApplicationServerConfig) -> Component:
@@ -45,21 +49,25 @@ async def build(config: ApplicationServerConfig) -> Component:
     pubsubs = RedisPubSubStore(redis, keys)
     upstream = RedisUpStream(redis, keys, max_length=config.as_uplink_stream_max_length)
     metrics = ASMetrics.create(component.metrics)
-    rights = RightsClient(lambda: component.peers.channel("is"), cluster_keys=config.cluster_keys)
+    tenancy = Tenancy(config.default_tenant)
+    rights = TenantRights(lambda: component.peers.channel("is"), tenancy, cluster_keys=config.cluster_keys)
     formatters = PayloadFormatters(
         JavaScriptEngine(
             time_limit=config.as_formatter_time_limit_seconds, memory_limit=config.as_formatter_memory_limit_bytes
         )
     )
-    vault = KeyVault(dict(config.as_keks))
+    vault = KeyVault(dict(config.as_keks), storage_label=config.as_device_kek_label)
+    if not config.as_device_kek_label:
+        log.warning("AppSKeys are stored unwrapped: set LORASTACK_AS_DEVICE_KEK_LABEL")
     peers = component.peers
     processor = UplinkProcessor(
         devices=devices,
         formatters=formatters,
         vault=vault,
-        join_server=JoinServerKeys(lambda: peers.channel("js"), peers.cluster_metadata),
+        join_server=JoinServerKeys(lambda: peers.channel("js"), peers.cluster_metadata, tenancy=tenancy),
         publisher=bus,
         metrics=metrics,
+        tenancy=tenancy,
     )
     fanout = LiveFanout(upstream)
     downlinks = DownlinkService(
@@ -72,6 +80,7 @@ async def build(config: ApplicationServerConfig) -> Component:
         metadata=peers.cluster_metadata,
         publisher=bus,
         metrics=metrics,
+        tenancy=tenancy,
     )
     manager = LinkManager(
         links=links,
@@ -82,13 +91,14 @@ async def build(config: ApplicationServerConfig) -> Component:
         metadata=peers.cluster_metadata,
         publisher=bus,
         metrics=metrics,
+        tenancy=tenancy,
         backoff=(config.as_link_backoff_min_seconds, config.as_link_backoff_max_seconds),
         requeue=downlinks.requeue_invalidated,
     )
     component.add_service("ttn.lorawan.v3.As", AsServicer(links=links, manager=manager, rights=rights))
     component.add_service(
         "ttn.lorawan.v3.AsEndDeviceRegistry",
-        AsEndDeviceRegistryServicer(devices=devices, rights=rights, publisher=bus),
+        AsEndDeviceRegistryServicer(devices=devices, rights=rights, publisher=bus, vault=vault),
     )
     component.add_service("ttn.lorawan.v3.AppAs", AppAsServicer(fanout=fanout, downlinks=downlinks, rights=rights))
     component.add_service(
@@ -106,7 +116,7 @@ async def build(config: ApplicationServerConfig) -> Component:
             fanout=fanout,
             downlinks=downlinks,
             metrics=metrics,
-            tenant_id=config.default_tenant,
+            tenancy=tenancy,
         )
         component.on_start(frontend.start)
         component.on_stop(frontend.stop)
@@ -120,6 +130,7 @@ async def build(config: ApplicationServerConfig) -> Component:
         store=webhooks,
         publisher=bus,
         metrics=metrics,
+        tenancy=tenancy,
         timeout=config.as_webhook_timeout_seconds,
         retries=config.as_webhook_retries,
         backoff=config.as_webhook_backoff_seconds,

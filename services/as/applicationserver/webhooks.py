@@ -14,6 +14,7 @@ from applicationserver.messages import kind_of, to_json_bytes
 from applicationserver.observability import ASMetrics, Events
 from applicationserver.ports import EventPublisher
 from applicationserver.store import WebhookStore
+from applicationserver.tenancy import Tenancy
 from lorastack import events
 from ttn.lorawan.v3 import applicationserver_web_pb2, error_pb2, messages_pb2
 
@@ -33,6 +34,7 @@ class WebhookDelivery:
         store: WebhookStore,
         publisher: EventPublisher,
         metrics: ASMetrics,
+        tenancy: Tenancy,
         timeout: float = 5.0,
         retries: int = 5,
         backoff: float = 0.5,
@@ -40,6 +42,7 @@ class WebhookDelivery:
         unhealthy_retry: float = 60.0,
         public_url: str = "",
     ) -> None:
+        self._tenancy = tenancy
         self._store = store
         self._events = publisher
         self._metrics = metrics
@@ -58,14 +61,14 @@ class WebhookDelivery:
         if self._http is not None:
             await self._http.close()
 
-    async def deliver(self, up: messages_pb2.ApplicationUp) -> None:
+    async def deliver(self, key: str, up: messages_pb2.ApplicationUp) -> None:
         kind = kind_of(up)
         if kind is None:
             return
-        hooks = await self._store.list(up.end_device_ids.application_ids.application_id)
+        hooks = await self._store.list(key)
         wanted = [h for h in hooks if kind in Webhook.DESCRIPTOR.fields_by_name and h.HasField(kind)]  # type: ignore[arg-type]
         if wanted:
-            await asyncio.gather(*(self._send(hook, kind, up) for hook in wanted))
+            await asyncio.gather(*(self._send(key, hook, kind, up) for hook in wanted))
 
     def _suspended(self, hook: Webhook) -> bool:
         if hook.health_status.WhichOneof("status") != "unhealthy":
@@ -94,7 +97,7 @@ class WebhookDelivery:
                 headers["X-Downlink-Replace"] = f"{device}/down/replace"
         return url, body, headers
 
-    async def _send(self, hook: Webhook, kind: str, up: messages_pb2.ApplicationUp) -> None:
+    async def _send(self, key: str, hook: Webhook, kind: str, up: messages_pb2.ApplicationUp) -> None:
         if self._suspended(hook):
             self._metrics.delivery_failed.labels("webhooks").inc()
             return
@@ -107,7 +110,7 @@ class WebhookDelivery:
                 async with self._http.post(url, data=body, headers=headers) as resp:
                     if 200 <= resp.status < 300:
                         self._metrics.delivered.labels("webhooks").inc()
-                        await self._healthy(hook)
+                        await self._healthy(key, hook)
                         return
                     failure = f"HTTP {resp.status}"
             except (aiohttp.ClientError, TimeoutError) as err:
@@ -117,24 +120,23 @@ class WebhookDelivery:
                 delay = min(delay * 2, 30.0)
         self._metrics.delivery_failed.labels("webhooks").inc()
         log.info("webhook failed", webhook_id=hook.ids.webhook_id, reason=failure)
-        await self._unhealthy(hook, failure)
+        await self._unhealthy(key, hook, failure)
 
-    async def _healthy(self, hook: Webhook) -> None:
+    async def _healthy(self, key: str, hook: Webhook) -> None:
         if hook.health_status.WhichOneof("status") == "unhealthy":
-            current = await self._store.get(hook.ids.application_ids.application_id, hook.ids.webhook_id)
+            current = await self._store.get(key, hook.ids.webhook_id)
             if current is not None:
                 current.health_status.healthy.SetInParent()
-                await self._store.set(current)
+                await self._store.set(key, current)
 
-    async def _unhealthy(self, hook: Webhook, reason: str) -> None:
+    async def _unhealthy(self, key: str, hook: Webhook, reason: str) -> None:
         details = error_pb2.ErrorDetails(
             namespace="pkg/applicationserver/io/web", name="request", message_format=f"webhook request failed: {reason}"
         )
-        app_ids = hook.ids.application_ids
-        await self._events.publish(
-            Events.webhook_fail, identifiers=[events.application(app_ids.application_id)], data=details
-        )
-        current = await self._store.get(app_ids.application_id, hook.ids.webhook_id)
+        app_id, tenant = self._tenancy.split(key)
+        identifiers = [events.application(app_id)]
+        await self._events.publish(Events.webhook_fail, identifiers=identifiers, data=details, tenant_id=tenant)
+        current = await self._store.get(key, hook.ids.webhook_id)
         if current is None:
             return
         bad = current.health_status.unhealthy
@@ -143,9 +145,7 @@ class WebhookDelivery:
         now.GetCurrentTime()
         bad.last_failed_attempt_at.CopyFrom(now)
         bad.last_failed_attempt_details.CopyFrom(details)
-        await self._store.set(current)
+        await self._store.set(key, current)
         hook.CopyFrom(current)
         if bad.failed_attempts == self._unhealthy_attempts:
-            await self._events.publish(
-                Events.webhook_disable, identifiers=[events.application(app_ids.application_id)], data=details
-            )
+            await self._events.publish(Events.webhook_disable, identifiers=identifiers, data=details, tenant_id=tenant)

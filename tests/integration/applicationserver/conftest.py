@@ -10,7 +10,14 @@ import pytest
 
 from applicationserver.config import ApplicationServerConfig
 from integration.applicationserver.fakes import FakePeers
-from integration.applicationserver.harness import CLUSTER_KEY, KEK, KEK_LABEL, ASHarness
+from integration.applicationserver.harness import (
+    CLUSTER_KEY,
+    DEVICE_KEK,
+    DEVICE_KEK_LABEL,
+    KEK,
+    KEK_LABEL,
+    ASHarness,
+)
 from lorastack.config import load
 from lorastack.storage import redis as lsredis
 from support import free_port
@@ -32,7 +39,8 @@ async def harness(unique_name: str) -> AsyncIterator[ASHarness]:
         peers_ns=peers.address,
         peers_js=peers.address,
         cluster_keys=(CLUSTER_KEY,),
-        as_keks=((KEK_LABEL, KEK),),
+        as_keks=((KEK_LABEL, KEK), (DEVICE_KEK_LABEL, DEVICE_KEK)),
+        as_device_kek_label=DEVICE_KEK_LABEL,
         as_mqtt_address=f"127.0.0.1:{free_port()}",
         as_instance_id="test-replica",
         as_link_backoff_min_seconds=0.05,

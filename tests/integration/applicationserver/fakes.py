@@ -26,6 +26,12 @@ def _metadata(context: Any) -> dict[str, str]:
     return {k: v for k, v in context.invocation_metadata()}
 
 
+def app_key(app_id: str, metadata: dict[str, str]) -> str:
+    """How the tests name an application: ``app`` in the default tenant, ``app@tenant`` in others."""
+    tenant = metadata.get("x-tenant-id", "default")
+    return app_id if tenant == "default" else f"{app_id}@{tenant}"
+
+
 class FakeNetworkServer(networkserver_pb2_grpc.AsNsServicer):
     """Streams queued ApplicationUp messages to the linked AS and counts its acknowledgements."""
 
@@ -35,6 +41,7 @@ class FakeNetworkServer(networkserver_pb2_grpc.AsNsServicer):
         self.linked: dict[str, asyncio.Event] = {}
         self.link_metadata: dict[str, dict[str, str]] = {}
         self.pushed: list[messages_pb2.DownlinkQueueRequest] = []
+        self.pushed_tenants: list[str] = []
         self.replaced: list[messages_pb2.DownlinkQueueRequest] = []
         self.refuse_downlinks = False
 
@@ -48,7 +55,7 @@ class FakeNetworkServer(networkserver_pb2_grpc.AsNsServicer):
         self, request_iterator: AsyncIterator[empty_pb2.Empty], context: Any
     ) -> AsyncIterator[messages_pb2.ApplicationUp]:
         md = _metadata(context)
-        app_id = md.get("id", "")
+        app_id = app_key(md.get("id", ""), md)
         self.link_metadata[app_id] = md
         queue = self.queue(app_id)
         self.linked_event(app_id).set()
@@ -69,6 +76,7 @@ class FakeNetworkServer(networkserver_pb2_grpc.AsNsServicer):
         if self.refuse_downlinks:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, "queue full")
         self.pushed.append(request)
+        self.pushed_tenants.append(_metadata(context).get("x-tenant-id", ""))
         return empty_pb2.Empty()
 
     async def DownlinkQueueReplace(self, request: messages_pb2.DownlinkQueueRequest, context: Any) -> empty_pb2.Empty:
@@ -106,7 +114,8 @@ class FakeJoinServer(joinserver_pb2_grpc.AsJsServicer):
 
 
 class FakeIdentityServer(application_services_pb2_grpc.ApplicationAccessServicer):
-    """``Bearer <token>`` holds the rights listed for that token and application."""
+    """``Bearer <token>`` holds the rights listed for that token and application (``app@tenant`` outside
+    the default tenant, which the call names in ``x-tenant-id`` as the real IS reads it)."""
 
     def __init__(self) -> None:
         self.grants: dict[tuple[str, str], list[int]] = {}
@@ -115,8 +124,9 @@ class FakeIdentityServer(application_services_pb2_grpc.ApplicationAccessServicer
         self.grants[(token, app_id)] = list(rights)
 
     async def ListRights(self, request: Any, context: Any) -> rights_pb2.Rights:
-        token = _metadata(context).get("authorization", "").partition(" ")[2]
-        held = self.grants.get((token, request.application_id))
+        md = _metadata(context)
+        token = md.get("authorization", "").partition(" ")[2]
+        held = self.grants.get((token, app_key(request.application_id, md)))
         if held is None:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "no rights")
         return rights_pb2.Rights(rights=held)

@@ -13,6 +13,8 @@ from lorastack.component import Component
 CLUSTER_KEY = bytes.fromhex("00112233445566778899aabbccddeeff")
 KEK_LABEL = "as-kek"
 KEK = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
+DEVICE_KEK_LABEL = "as-device"
+DEVICE_KEK = bytes.fromhex("5f3b9c0e7a21d4486b0c9e11f2a3d7c4")
 
 
 @dataclass

@@ -21,17 +21,17 @@ class RedisDeviceStore:
         self._r: Any = redis  # redis-py types every reply as bytes | str; ours are bytes
         self._keys = keys
 
-    def _key(self, app_id: str, dev_id: str) -> str:
-        return self._keys.of("dev", app_id, dev_id)
+    def _key(self, app_key: str, dev_id: str) -> str:
+        return self._keys.of("dev", app_key, dev_id)
 
-    async def get(self, app_id: str, dev_id: str) -> EndDevice | None:
-        raw = await self._r.get(self._key(app_id, dev_id))
+    async def get(self, app_key: str, dev_id: str) -> EndDevice | None:
+        raw = await self._r.get(self._key(app_key, dev_id))
         return None if raw is None else EndDevice.FromString(raw)
 
     async def update(
-        self, app_id: str, dev_id: str, change: Callable[[EndDevice | None], EndDevice | None]
+        self, app_key: str, dev_id: str, change: Callable[[EndDevice | None], EndDevice | None]
     ) -> EndDevice | None:
-        key = self._key(app_id, dev_id)
+        key = self._key(app_key, dev_id)
         # WATCH/MULTI: a concurrent writer makes EXEC fail, and the change runs again on fresh data.
         while True:
             async with self._r.pipeline(transaction=True) as pipe:

@@ -25,35 +25,35 @@ class RedisLinkStore:
         self._r: Any = redis  # redis-py types every reply as bytes | str; ours are bytes
         self._keys = keys
 
-    def _link(self, app_id: str) -> str:
-        return self._keys.of("link", app_id)
+    def _link(self, app_key: str) -> str:
+        return self._keys.of("link", app_key)
 
-    def _stats(self, app_id: str) -> str:
-        return self._keys.of("linkstats", app_id)
+    def _stats(self, app_key: str) -> str:
+        return self._keys.of("linkstats", app_key)
 
-    async def get(self, app_id: str) -> applicationserver_pb2.ApplicationLink | None:
-        raw = await self._r.get(self._link(app_id))
+    async def get(self, app_key: str) -> applicationserver_pb2.ApplicationLink | None:
+        raw = await self._r.get(self._link(app_key))
         return None if raw is None else applicationserver_pb2.ApplicationLink.FromString(raw)
 
-    async def set(self, app_id: str, link: applicationserver_pb2.ApplicationLink) -> None:
+    async def set(self, app_key: str, link: applicationserver_pb2.ApplicationLink) -> None:
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.set(self._link(app_id), link.SerializeToString())
-            pipe.sadd(self._keys.of("links"), app_id)
+            pipe.set(self._link(app_key), link.SerializeToString())
+            pipe.sadd(self._keys.of("links"), app_key)
             await pipe.execute()
 
-    async def delete(self, app_id: str) -> bool:
+    async def delete(self, app_key: str) -> bool:
         async with self._r.pipeline(transaction=True) as pipe:
-            pipe.delete(self._link(app_id), self._stats(app_id))
-            pipe.srem(self._keys.of("links"), app_id)
+            pipe.delete(self._link(app_key), self._stats(app_key))
+            pipe.srem(self._keys.of("links"), app_key)
             removed, _ = await pipe.execute()
         return bool(removed)
 
-    async def app_ids(self) -> list[str]:
+    async def app_keys(self) -> list[str]:
         members = await self._r.smembers(self._keys.of("links"))
         return sorted(m.decode() for m in members)
 
-    async def stats(self, app_id: str) -> applicationserver_pb2.ApplicationLinkStats | None:
-        raw = await self._r.hgetall(self._stats(app_id))
+    async def stats(self, app_key: str) -> applicationserver_pb2.ApplicationLinkStats | None:
+        raw = await self._r.hgetall(self._stats(app_key))
         if not raw or b"linked_at" not in raw:
             return None
         out = applicationserver_pb2.ApplicationLinkStats(
@@ -68,17 +68,17 @@ class RedisLinkStore:
             out.last_downlink_forwarded_at.CopyFrom(_timestamp(float(raw[b"last_down"])))
         return out
 
-    async def record_linked(self, app_id: str, ns_address: str) -> None:
-        await self._r.hset(self._stats(app_id), mapping={"linked_at": time.time(), "ns": ns_address})
+    async def record_linked(self, app_key: str, ns_address: str) -> None:
+        await self._r.hset(self._stats(app_key), mapping={"linked_at": time.time(), "ns": ns_address})
 
-    async def record_up(self, app_id: str) -> None:
+    async def record_up(self, app_key: str) -> None:
         async with self._r.pipeline(transaction=False) as pipe:
-            pipe.hincrby(self._stats(app_id), "up_count", 1)
-            pipe.hset(self._stats(app_id), "last_up", time.time())
+            pipe.hincrby(self._stats(app_key), "up_count", 1)
+            pipe.hset(self._stats(app_key), "last_up", time.time())
             await pipe.execute()
 
-    async def record_down(self, app_id: str) -> None:
+    async def record_down(self, app_key: str) -> None:
         async with self._r.pipeline(transaction=False) as pipe:
-            pipe.hincrby(self._stats(app_id), "down_count", 1)
-            pipe.hset(self._stats(app_id), "last_down", time.time())
+            pipe.hincrby(self._stats(app_key), "down_count", 1)
+            pipe.hset(self._stats(app_key), "last_down", time.time())
             await pipe.execute()

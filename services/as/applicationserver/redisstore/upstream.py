@@ -1,5 +1,6 @@
 """The uplink log: a Redis stream of processed ApplicationUp messages (design.md section 4).
 
+Each entry names its application key (``app@tenant`` outside the default tenant) beside the message.
 Durable integrations read it through consumer groups, so a restarted replica first takes back
 the entries it had read but not acknowledged; live ones (MQTT clients, AppAs.Subscribe) tail it.
 """
@@ -17,7 +18,7 @@ from ttn.lorawan.v3 import messages_pb2
 
 __all__ = ["RedisUpStream"]
 
-Entry = tuple[str, messages_pb2.ApplicationUp]
+Entry = tuple[str, str, messages_pb2.ApplicationUp]
 
 
 def _decode(entries: Any) -> list[Entry]:
@@ -26,7 +27,9 @@ def _decode(entries: Any) -> list[Entry]:
         entry_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
         if not fields:
             continue  # trimmed away while pending: nothing left to deliver
-        out.append((entry_id, messages_pb2.ApplicationUp.FromString(fields[b"up"])))
+        up = messages_pb2.ApplicationUp.FromString(fields[b"up"])
+        key = fields.get(b"app")
+        out.append((entry_id, key.decode() if key else up.end_device_ids.application_ids.application_id, up))
     return out
 
 
@@ -36,10 +39,11 @@ class RedisUpStream:
         self.key = keys.of("up")
         self._max_length = max_length
 
-    async def append(self, ups: Sequence[messages_pb2.ApplicationUp]) -> list[str]:
+    async def append(self, app_key: str, ups: Sequence[messages_pb2.ApplicationUp]) -> list[str]:
         async with self._r.pipeline(transaction=False) as pipe:
             for up in ups:
-                pipe.xadd(self.key, {"up": up.SerializeToString()}, maxlen=self._max_length, approximate=True)
+                fields = {"app": app_key, "up": up.SerializeToString()}
+                pipe.xadd(self.key, fields, maxlen=self._max_length, approximate=True)
             ids = await pipe.execute()
         return [i.decode() if isinstance(i, bytes) else str(i) for i in ids]
 
