@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -91,9 +92,17 @@ PUBSUB_FORMATS = {"json": "JSON", "protobuf": "Protocol Buffers"}
 
 
 class PubSubRegistryServicer:
-    def __init__(self, *, store: PubSubStore, rights: TenantRights) -> None:
+    def __init__(
+        self, *, store: PubSubStore, rights: TenantRights, changed: Callable[[str], Awaitable[None]] | None = None
+    ) -> None:
         self._store = store
         self._rights = rights
+        self._changed = changed
+
+    async def _notify(self, key: str) -> None:
+        # Downlink subscriptions follow at once, so a client may publish as soon as Set returns.
+        if self._changed is not None:
+            await self._changed(key)
 
     async def GetFormats(self, request: empty_pb2.Empty, context: Any) -> Any:
         return applicationserver_pubsub_pb2.ApplicationPubSubFormats(formats=PUBSUB_FORMATS)
@@ -136,6 +145,7 @@ class PubSubRegistryServicer:
         item.format = item.format or "json"
         item.updated_at.GetCurrentTime()
         await self._store.set(key, item)
+        await self._notify(key)
         return item
 
     async def Delete(self, request: applicationserver_pubsub_pb2.ApplicationPubSubIdentifiers, context: Any) -> Any:
@@ -143,4 +153,5 @@ class PubSubRegistryServicer:
         key = await self._rights.check(context, app_id, _SETTINGS)
         if not await self._store.delete(key, request.pub_sub_id):
             raise errors.pubsub_not_found(pub_sub_id=request.pub_sub_id)
+        await self._notify(key)
         return empty_pb2.Empty()

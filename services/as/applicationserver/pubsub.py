@@ -17,7 +17,7 @@ from applicationserver.observability import ASMetrics
 from applicationserver.store import PubSubStore
 from ttn.lorawan.v3 import applicationserver_pubsub_pb2, messages_pb2
 
-__all__ = ["PubSubDelivery", "topic_for"]
+__all__ = ["PubSubDelivery", "mqtt_uri", "topic_for"]
 
 log = structlog.get_logger(logger_name="applicationserver.pubsub")
 
@@ -115,7 +115,7 @@ class PubSubDelivery:
             client: Any = await nats.connect(item.nats.server_url, allow_reconnect=False, connect_timeout=5)
         elif provider == "mqtt":
             client = MQTTClient(client_id=item.mqtt.client_id or None, config={"auto_reconnect": False})
-            await client.connect(_mqtt_uri(item.mqtt))
+            await client.connect(mqtt_uri(item.mqtt))
         else:
             raise ValueError(f"unsupported provider {provider!r}")
         conn = _Connection(fingerprint, client, provider)
@@ -123,7 +123,7 @@ class PubSubDelivery:
         return conn
 
 
-def _mqtt_uri(settings: PubSub.MQTTProvider) -> str:
+def mqtt_uri(settings: PubSub.MQTTProvider) -> str:
     parsed = urlparse(settings.server_url if "://" in settings.server_url else f"mqtt://{settings.server_url}")
     scheme = "mqtts" if settings.use_tls else (parsed.scheme or "mqtt")
     netloc = parsed.hostname or ""

@@ -18,6 +18,7 @@ from applicationserver.link import LinkManager
 from applicationserver.mqtt import MqttFrontend
 from applicationserver.observability import ASMetrics
 from applicationserver.pubsub import PubSubDelivery
+from applicationserver.pubsub_down import PubSubDownlinks
 from applicationserver.redisstore import (
     RedisDeviceStore,
     RedisLinkStore,
@@ -123,8 +124,11 @@ async def build(config: ApplicationServerConfig) -> Component:
     component.add_service(
         "ttn.lorawan.v3.ApplicationWebhookRegistry", WebhookRegistryServicer(store=webhooks, rights=rights)
     )
+    subscriptions = PubSubDownlinks(store=pubsubs, downlinks=downlinks, tenancy=tenancy, metrics=metrics)
+    component.spawn(subscriptions.run, "as-pubsub-downlinks")
     component.add_service(
-        "ttn.lorawan.v3.ApplicationPubSubRegistry", PubSubRegistryServicer(store=pubsubs, rights=rights)
+        "ttn.lorawan.v3.ApplicationPubSubRegistry",
+        PubSubRegistryServicer(store=pubsubs, rights=rights, changed=subscriptions.reconcile),
     )
     delivery = WebhookDelivery(
         store=webhooks,

@@ -1,4 +1,5 @@
-"""Webhooks and pub/subs in Redis: one hash per application, integration id to the serialized message."""
+"""Webhooks and pub/subs in Redis: one hash per application, integration id to the serialized message, and
+a set of the application keys that have any, for the tasks that act on all of them."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ class _HashStore(Generic[M]):
     def _key(self, app_key: str) -> str:
         return self._keys.of(self._kind, app_key)
 
+    def _index(self) -> str:
+        return self._keys.of(f"{self._kind}-apps")
+
+    async def app_keys(self) -> list[str]:
+        return sorted(m.decode() for m in await self._r.smembers(self._index()))
+
     async def get(self, app_key: str, item_id: str) -> M | None:
         raw = await self._r.hget(self._key(app_key), item_id)
         return None if raw is None else self._cls.FromString(raw)
@@ -34,10 +41,16 @@ class _HashStore(Generic[M]):
         return [self._cls.FromString(raw[k]) for k in sorted(raw)]
 
     async def _put(self, app_key: str, item_id: str, item: M) -> None:
-        await self._r.hset(self._key(app_key), item_id, item.SerializeToString())
+        async with self._r.pipeline(transaction=True) as pipe:
+            pipe.hset(self._key(app_key), item_id, item.SerializeToString())
+            pipe.sadd(self._index(), app_key)
+            await pipe.execute()
 
     async def delete(self, app_key: str, item_id: str) -> bool:
-        return bool(await self._r.hdel(self._key(app_key), item_id))
+        removed = bool(await self._r.hdel(self._key(app_key), item_id))
+        if removed and not await self._r.hlen(self._key(app_key)):
+            await self._r.srem(self._index(), app_key)
+        return removed
 
 
 class RedisWebhookStore(_HashStore[applicationserver_web_pb2.ApplicationWebhook]):
