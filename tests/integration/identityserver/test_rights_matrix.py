@@ -77,7 +77,9 @@ async def test_each_operation_needs_its_right(server: Server) -> None:
 
 async def test_unknown_malformed_and_expired_keys_are_401(server: Server) -> None:
     await create_app(server, "app-a")
-    for bad in ("NNSXS.UNKNOWNKEYID.SECRET", "not-a-key", server.admin_key[:-2] + "AA"):
+    # A wrong secret for a real key id: change the last character to one it is not.
+    tampered = server.admin_key[:-1] + ("B" if server.admin_key.endswith("A") else "A")
+    for bad in ("NNSXS.UNKNOWNKEYID.SECRET", "not-a-key", tampered):
         status, _, _ = await server.rest("GET", "/applications/app-a", key=bad)
         assert status == 401, bad
     short = await app_key(server, "app-a", [r.RIGHT_APPLICATION_INFO], expires=datetime.now(UTC) + timedelta(seconds=1))
