@@ -125,6 +125,7 @@ class ServiceConfig:
     events_stream: str = "LORASTACK_EVENTS"
     events_subject_prefix: str = "lorastack.events"
     default_tenant: str = "default"
+    rights_cache_seconds: float = 10.0
     shutdown_grace_seconds: float = 10.0
 
     def __post_init__(self) -> None:

@@ -17,9 +17,10 @@ from lorastack import logging as lslogging
 from lorastack.component import Component
 from lorastack.config import ConfigError, ServiceConfig, load
 from lorastack.events import EventBus
+from lorastack.rights import RightsClient
 from lorastack.storage import redis as lsredis
 
-__all__ = ["connect_events", "connect_nats", "connect_redis", "main"]
+__all__ = ["connect_events", "connect_nats", "connect_redis", "main", "rights_client"]
 
 C = TypeVar("C", bound=ServiceConfig)
 
@@ -37,9 +38,10 @@ async def connect_nats(component: Component) -> NATS:
     )
 
     async def check() -> None:
+        # The client pings the server itself and drops the connection when pongs stop; a flush
+        # here would leave a cancelled future behind on timeout, which nats-py then trips over.
         if not client.is_connected:
             raise ConnectionError("not connected to NATS")
-        await client.flush(timeout=1)
 
     component.health.add("nats", check)
     component.on_stop(client.drain)
@@ -59,6 +61,19 @@ async def connect_events(component: Component, client: NATS) -> EventBus:
     )
     await bus.start()
     return bus
+
+
+def rights_client(component: Component, bus: EventBus | None) -> RightsClient:
+    """The process's rights look-up at the IS; with a bus, its cache drops as soon as the IS
+    reports a change that can take rights away (API keys, collaborators, tokens)."""
+    rights = RightsClient(
+        lambda: component.peers.channel("is"),
+        cluster_keys=component.config.cluster_keys,
+        ttl=component.config.rights_cache_seconds,
+    )
+    if bus is not None:
+        component.spawn(lambda: rights.follow_invalidations(bus), "rights-invalidation")
+    return rights
 
 
 def connect_redis(component: Component, url: str) -> Redis:

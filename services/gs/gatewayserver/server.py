@@ -27,8 +27,7 @@ from gatewayserver.udp.listener import UdpFrontend, UdpSettings
 from gatewayserver.upstream import UplinkForwarder
 from lorastack.component import Component
 from lorastack.events import EventBus
-from lorastack.rights import RightsClient
-from lorastack.service import connect_events, connect_nats, connect_redis
+from lorastack.service import connect_events, connect_nats, connect_redis, rights_client
 from lorastack.storage.redis import Keys
 
 __all__ = ["GatewayServer", "build", "build_server"]
@@ -100,7 +99,7 @@ def build_server(
         sink,
         obs,
     )
-    rights = RightsClient(lambda: peers.channel("is"), cluster_keys=config.cluster_keys)
+    rights = rights_client(component, bus)
     lns = LnsFrontend(
         LnsSettings(
             forward_prefixes=config.forward_prefixes(),

@@ -79,7 +79,6 @@ class JoinServerConfig(ServiceConfig):
     js_dev_nonce_history: int = 64
     # Session keys held for the NS and AS expire this long after they were issued or last fetched.
     js_session_key_ttl_seconds: float = 30 * 24 * 3600.0
-    rights_cache_seconds: float = 10.0
 
     def validate(self) -> dict[str, str]:
         problems: dict[str, str] = {}

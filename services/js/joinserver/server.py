@@ -16,8 +16,7 @@ from joinserver.redisstore import RedisDeviceRegistry
 from joinserver.registry import EndDevices
 from joinserver.sessions import SessionKeys
 from lorastack.component import Component
-from lorastack.rights import RightsClient
-from lorastack.service import connect_events, connect_nats, connect_redis
+from lorastack.service import connect_events, connect_nats, connect_redis, rights_client
 
 __all__ = ["build"]
 
@@ -47,9 +46,7 @@ async def build(config: JoinServerConfig) -> Component:
     component.add_service("ttn.lorawan.v3.AsJs", AsJsServicer(sessions))
     component.add_service("ttn.lorawan.v3.NetworkCryptoService", NetworkCryptoServicer(devices, vault))
     component.add_service("ttn.lorawan.v3.ApplicationCryptoService", ApplicationCryptoServicer(devices, vault))
-    rights = RightsClient(
-        lambda: component.peers.channel("is"), cluster_keys=config.cluster_keys, ttl=config.rights_cache_seconds
-    )
+    rights = rights_client(component, bus)
     registry = JsEndDeviceRegistryServicer(EndDevices(devices, vault, bus), rights)
     component.add_service("ttn.lorawan.v3.JsEndDeviceRegistry", registry)
     return component
