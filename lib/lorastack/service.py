@@ -35,6 +35,8 @@ async def connect_nats(component: Component) -> NATS:
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         connect_timeout=5,
+        ping_interval=10,
+        max_outstanding_pings=3,
     )
 
     async def check() -> None:
