@@ -33,3 +33,12 @@ def test_config_from_environment() -> None:
 )
 def test_usernames(username: str, expected: tuple[str, str] | None) -> None:
     assert parse_username(username, "default") == expected
+
+
+def test_device_kek_label_must_name_a_kek() -> None:
+    kek = "k=" + "ab" * 16
+    config = load(ApplicationServerConfig, {"LORASTACK_AS_KEKS": kek, "LORASTACK_AS_DEVICE_KEK_LABEL": "k"})
+    assert config.as_device_kek_label == "k"
+    with pytest.raises(ConfigError) as err:
+        load(ApplicationServerConfig, {"LORASTACK_AS_KEKS": kek, "LORASTACK_AS_DEVICE_KEK_LABEL": "missing"})
+    assert "LORASTACK_AS_DEVICE_KEK_LABEL" in str(err.value)
