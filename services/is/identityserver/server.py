@@ -12,6 +12,7 @@ from identityserver.auth import Authorizer
 from identityserver.clients import CLIENT, Clients
 from identityserver.config import IdentityServerConfig
 from identityserver.devices import Devices
+from identityserver.email import OutboxDrainer, SmtpSender
 from identityserver.event_stream import EventStreams
 from identityserver.grants import Grants
 from identityserver.grpc_access import AccessServicer
@@ -30,6 +31,7 @@ from identityserver.pgstore import AccessStore, EntityStore, UserSecrets
 from identityserver.pgstore.clients import ClientSecrets
 from identityserver.pgstore.devices import DeviceStore
 from identityserver.pgstore.oauth import OAuthStore
+from identityserver.pgstore.outbox import OutboxStore
 from identityserver.pgstore.tenants import TenantStore
 from identityserver.registry import Notify, Registry, _silent
 from identityserver.tenants import Tenants
@@ -58,6 +60,7 @@ class IdentityServer:
     clients: Clients
     oauth: OAuth
     grants: Grants
+    outbox: OutboxStore
 
 
 def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify = _silent) -> IdentityServer:
@@ -108,6 +111,7 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
         clients=clients,
         oauth=OAuth(oauth_store, secrets, clients, notify),
         grants=Grants(oauth_store, auth, notify),
+        outbox=OutboxStore(pool),
     )
 
 
@@ -157,5 +161,10 @@ async def build(config: IdentityServerConfig) -> Component:
     nats_client = await connect_nats(component)
     bus = await connect_events(component, nats_client)
     limiter = LoginLimiter(config.is_login_attempts, config.is_login_window_seconds)
-    register(component, wire(config, pool, EventNotifier(bus)), bus, limiter)
+    server = wire(config, pool, EventNotifier(bus))
+    register(component, server, bus, limiter)
+    smtp = config.smtp
+    if smtp is not None:
+        drainer = OutboxDrainer(server.outbox, SmtpSender(smtp))
+        component.spawn(lambda: drainer.run(config.is_email_poll_seconds), "is-email-outbox")
     return component
