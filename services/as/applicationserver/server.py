@@ -51,7 +51,13 @@ async def build(config: ApplicationServerConfig) -> Component:
     upstream = RedisUpStream(redis, keys, max_length=config.as_uplink_stream_max_length)
     metrics = ASMetrics.create(component.metrics)
     tenancy = Tenancy(config.default_tenant)
-    rights = TenantRights(lambda: component.peers.channel("is"), tenancy, cluster_keys=config.cluster_keys)
+    rights = TenantRights(
+        lambda: component.peers.channel("is"),
+        tenancy,
+        cluster_keys=config.cluster_keys,
+        ttl=config.rights_cache_seconds,
+    )
+    component.spawn(lambda: rights.follow_invalidations(bus), "rights-invalidation")
     formatters = PayloadFormatters(
         JavaScriptEngine(
             time_limit=config.as_formatter_time_limit_seconds, memory_limit=config.as_formatter_memory_limit_bytes

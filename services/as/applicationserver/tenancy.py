@@ -11,6 +11,7 @@ from typing import Any
 import grpc
 
 from applicationserver import errors
+from lorastack.events import EventBus
 from lorastack.events.identifiers import InvalidIdentifierError, validate_id
 from lorastack.rights import RightsClient
 from lorastack.rpc.auth import Credentials
@@ -121,5 +122,22 @@ class TenantRights:
         return await self.of(tenant).rights("application", app_id, credentials)
 
     def invalidate(self) -> None:
-        for client in self._clients.values():
+        for client in list(self._clients.values()):
             client.invalidate()
+
+    async def follow_invalidations(self, bus: EventBus) -> None:
+        """Drop every tenant's cache when the IS reports a change that may take rights away (any tenant's
+        subjects: a change in one tenant costs the others a look-up, never a stale right)."""
+        await _Watcher(self).follow_invalidations(bus)
+
+
+class _Watcher(RightsClient):
+    """Listens for the IS's change events on behalf of every tenant's cache."""
+
+    def __init__(self, owner: TenantRights) -> None:
+        super().__init__(lambda: None)
+        self._owner = owner
+
+    def invalidate(self) -> None:
+        super().invalidate()
+        self._owner.invalidate()

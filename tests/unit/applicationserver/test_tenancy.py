@@ -60,3 +60,11 @@ async def test_rights_look_ups_name_the_tenant_and_cache_apart() -> None:
     method, metadata = recorder.calls[0]
     assert method.endswith("ApplicationAccess/ListRights")
     assert ("x-tenant-id", "acme") in metadata
+
+
+def test_invalidation_reaches_every_tenant() -> None:
+    rights = TenantRights(lambda: None, Tenancy("default"))
+    clients = [rights.of("acme"), rights.of("globex")]
+    generations = [c._generation for c in clients]
+    rights.invalidate()
+    assert [c._generation for c in clients] == [g + 1 for g in generations]
