@@ -92,6 +92,9 @@ PUBLIC_METHODS: frozenset[str] = frozenset(
         "/ttn.lorawan.v3.Configuration/GetPhyVersions",
         "/ttn.lorawan.v3.Configuration/ListBands",
         "/ttn.lorawan.v3.EntityAccess/AuthInfo",
+        # Registration (open, or with an invitation token) and the mailed e-mail validation token.
+        "/ttn.lorawan.v3.UserRegistry/Create",
+        "/ttn.lorawan.v3.ContactInfoRegistry/Validate",
         "/grpc.health.v1.Health/Check",
     }
 )
