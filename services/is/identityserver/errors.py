@@ -8,8 +8,10 @@ from lorastack.errors import define
 
 __all__ = [
     "already_exists",
+    "already_validated",
     "api_key_expired",
     "collaborator_not_found",
+    "email_changed",
     "eui_taken",
     "field_too_long",
     "forbidden_credentials",
@@ -20,17 +22,26 @@ __all__ = [
     "invalid_eui",
     "invalid_field",
     "invalid_identifier",
+    "invalid_invitation_token",
     "invalid_order",
     "invalid_password",
     "invalid_tenant_admin_key",
     "invalid_token",
+    "invalid_validation_token",
+    "invitation_expired",
+    "invitation_required",
+    "invitation_used",
     "last_admin_collaborator",
+    "no_email_address",
     "no_rights",
     "not_found",
     "rights_not_held",
     "token_expired",
     "too_many_attributes",
     "unknown_tenant",
+    "validation_pending",
+    "validation_token_expired",
+    "validation_token_used",
 ]
 
 _NS = "pkg/identityserver"
@@ -91,4 +102,49 @@ last_admin_collaborator = define(
     "last_admin_collaborator",
     "{entity_type} `{entity_id}` needs at least one collaborator with all rights",
     grpc.StatusCode.FAILED_PRECONDITION,
+)
+
+# Contact info validation and invitations: tokens are refused with one clear reason each, nothing changed.
+invalid_validation_token = define(
+    _NS, "invalid_validation_token", "unknown validation or wrong token", grpc.StatusCode.INVALID_ARGUMENT
+)
+validation_token_expired = define(
+    _NS, "validation_token_expired", "validation `{validation_id}` expired", grpc.StatusCode.FAILED_PRECONDITION
+)
+validation_token_used = define(
+    _NS, "validation_token_used", "validation `{validation_id}` was already used", grpc.StatusCode.FAILED_PRECONDITION
+)
+email_changed = define(
+    _NS,
+    "email_changed",
+    "the e-mail address of user `{user_id}` changed since the validation was requested",
+    grpc.StatusCode.FAILED_PRECONDITION,
+)
+no_email_address = define(
+    _NS, "no_email_address", "user `{user_id}` has no primary e-mail address", grpc.StatusCode.FAILED_PRECONDITION
+)
+already_validated = define(
+    _NS,
+    "already_validated",
+    "the e-mail address of user `{user_id}` is already validated",
+    grpc.StatusCode.ALREADY_EXISTS,
+)
+validation_pending = define(
+    _NS,
+    "validation_pending",
+    "a validation of this address was already sent; it expires at {expires_at}",
+    grpc.StatusCode.ALREADY_EXISTS,
+)
+invalid_invitation_token = define(
+    _NS, "invalid_invitation_token", "unknown invitation token", grpc.StatusCode.INVALID_ARGUMENT
+)
+invitation_expired = define(_NS, "invitation_expired", "the invitation expired", grpc.StatusCode.FAILED_PRECONDITION)
+invitation_used = define(
+    _NS, "invitation_used", "the invitation was already accepted", grpc.StatusCode.FAILED_PRECONDITION
+)
+invitation_required = define(
+    _NS,
+    "invitation_required",
+    "registration is closed: an administrator creates the account or sends an invitation",
+    grpc.StatusCode.PERMISSION_DENIED,
 )

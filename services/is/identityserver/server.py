@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -11,12 +12,14 @@ from identityserver.access import Access
 from identityserver.auth import Authorizer
 from identityserver.clients import CLIENT, Clients
 from identityserver.config import IdentityServerConfig
+from identityserver.contact_info import ContactInfo
 from identityserver.devices import Devices
-from identityserver.email import OutboxDrainer, SmtpSender
+from identityserver.email import Mailer, OutboxDrainer, SmtpSender
 from identityserver.event_stream import EventStreams
 from identityserver.grants import Grants
 from identityserver.grpc_access import AccessServicer
 from identityserver.grpc_client import ClientRegistryServicer
+from identityserver.grpc_contact_info import ContactInfoRegistryServicer
 from identityserver.grpc_end_device import EndDeviceRegistryServicer
 from identityserver.grpc_entity_access import EntityAccessServicer
 from identityserver.grpc_events import EventsServicer
@@ -33,6 +36,7 @@ from identityserver.pgstore.devices import DeviceStore
 from identityserver.pgstore.oauth import OAuthStore
 from identityserver.pgstore.outbox import OutboxStore
 from identityserver.pgstore.tenants import TenantStore
+from identityserver.pgstore.validations import ValidationStore
 from identityserver.registry import Notify, Registry, _silent
 from identityserver.tenants import Tenants
 from identityserver.users import Users
@@ -61,6 +65,7 @@ class IdentityServer:
     oauth: OAuth
     grants: Grants
     outbox: OutboxStore
+    contact_info: ContactInfo
 
 
 def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify = _silent) -> IdentityServer:
@@ -99,6 +104,8 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
     users = Users(Registry(specs.USER, user_store, auth, notify), secrets, auth)
     client_store = EntityStore(pool, kind="client", table="clients", message=CLIENT.message, columns=specs.named)
     clients = Clients(Registry(CLIENT, client_store, auth, notify), ClientSecrets(pool), auth)
+    outbox = OutboxStore(pool)
+    mailer = Mailer(outbox)
     return IdentityServer(
         auth=auth,
         access=Access(access_store, auth, notify),
@@ -111,7 +118,16 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
         clients=clients,
         oauth=OAuth(oauth_store, secrets, clients, notify),
         grants=Grants(oauth_store, auth, notify),
-        outbox=OutboxStore(pool),
+        outbox=outbox,
+        contact_info=ContactInfo(
+            ValidationStore(pool),
+            user_store,
+            auth,
+            mailer,
+            ttl=timedelta(seconds=config.is_validation_token_ttl_seconds),
+            link_base=config.is_email_link_base,
+            notify=notify,
+        ),
     )
 
 
@@ -136,6 +152,7 @@ def register(
     component.add_service(v3 + "ClientRegistry", ClientRegistryServicer(server.clients, auth))
     component.add_service(v3 + "OAuthAuthorizationRegistry", OAuthAuthorizationRegistryServicer(server.grants, auth))
     component.add_service(v3 + "UserSessionRegistry", UserSessionRegistryServicer(server.grants, auth))
+    component.add_service(v3 + "ContactInfoRegistry", ContactInfoRegistryServicer(server.contact_info, auth))
     OAuthPages(server.oauth, component.config.default_tenant, limiter).add_routes(component.http_app)
     for kind, service in (
         ("client", "ClientAccess"),

@@ -17,6 +17,13 @@ __all__ = ["MIN_PASSWORD", "Users"]
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1000
 TEMPORARY_PASSWORD_TTL = timedelta(hours=1)
+_VALIDATED_AT = "primary_email_address_validated_at"
+
+
+def _copy(user: user_pb2.User) -> user_pb2.User:
+    out = user_pb2.User()
+    out.CopyFrom(user)
+    return out
 
 
 def _check_new_password(password: str) -> None:
@@ -46,8 +53,14 @@ class Users:
         return created
 
     async def update(self, caller: Caller, user: user_pb2.User, paths: Sequence[str]) -> user_pb2.User:
-        if any(p.split(".")[0] in ("admin", "state") for p in paths) and not caller.universal:
+        touched = {p.split(".")[0] for p in paths}
+        if touched & {"admin", "state", _VALIDATED_AT} and not caller.universal:
             raise errors.insufficient_rights(entity_type="user", entity_id=user.ids.user_id, missing="admin")
+        if "primary_email_address" in touched and _VALIDATED_AT not in touched:
+            # A new address is not validated yet: the mask clears the old stamp.
+            user = _copy(user)
+            user.ClearField("primary_email_address_validated_at")
+            paths = [*paths, _VALIDATED_AT]
         return await self.registry.update(caller, user, paths)
 
     async def update_password(self, caller: Caller, user_id: str, new: str, old: str) -> None:
