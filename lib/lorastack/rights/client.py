@@ -20,7 +20,7 @@ import structlog
 
 from lorastack.errors import LorastackError, define
 from lorastack.rights.table import expand
-from lorastack.rpc.auth import Credentials, current_credentials, is_valid_cluster_key
+from lorastack.rpc.auth import TENANT_KEY, Credentials, current_credentials, current_tenant, is_valid_cluster_key
 from ttn.lorawan.v3 import (
     application_services_pb2_grpc,
     client_services_pb2_grpc,
@@ -108,7 +108,7 @@ class RightsClient:
         self._cluster_keys = tuple(cluster_keys)
         self._ttl = ttl
         self._max_entries = max_entries
-        self._cache: dict[tuple[bytes, str, str], tuple[float, frozenset[int]]] = {}
+        self._cache: dict[tuple[bytes, str, str, str], tuple[float, frozenset[int]]] = {}
         # Bumped by every invalidation, so an answer fetched across one is not cached.
         self._generation = 0
 
@@ -153,13 +153,14 @@ class RightsClient:
             raise errors.unauthenticated()
         if is_valid_cluster_key(creds, self._cluster_keys):
             return expand([rights_pb2.RIGHT_ALL])
-        key = (hashlib.sha256(f"{creds.kind}:{creds.value}".encode()).digest(), kind, entity_id)
+        tenant = current_tenant.get() or ""
+        key = (hashlib.sha256(f"{creds.kind}:{creds.value}".encode()).digest(), tenant, kind, entity_id)
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
         generation = self._generation
-        held = await self._fetch(kind, entity_id, creds)
+        held = await self._fetch(kind, entity_id, creds, tenant)
         if generation != self._generation:
             return held
         if len(self._cache) >= self._max_entries:
@@ -167,14 +168,17 @@ class RightsClient:
         self._cache[key] = (now + self._ttl, held)
         return held
 
-    async def _fetch(self, kind: str, entity_id: str, creds: Credentials) -> frozenset[int]:
+    async def _fetch(self, kind: str, entity_id: str, creds: Credentials, tenant: str) -> frozenset[int]:
         channel = self._identity_server()
         if channel is None:
             raise errors.identity_server_unavailable()
         stub, ids = _stub_and_ids(kind, entity_id, channel)
         scheme = {"bearer": "Bearer", "tenant_admin": "TenantAdminKey", "cluster": "ClusterKey"}[creds.kind]
         try:
-            answer = await stub.ListRights(ids, metadata=(("authorization", f"{scheme} {creds.value}"),), timeout=5)
+            metadata = [("authorization", f"{scheme} {creds.value}")]
+            if tenant:
+                metadata.append((TENANT_KEY, tenant))
+            answer = await stub.ListRights(ids, metadata=tuple(metadata), timeout=5)
         except grpc.aio.AioRpcError as err:
             if err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
                 raise errors.identity_server_unavailable() from err

@@ -21,9 +21,11 @@ from lorastack.errors import define
 __all__ = [
     "CLUSTER_AUTH_TYPE",
     "PEER_ROLE_KEY",
+    "TENANT_KEY",
     "Credentials",
     "current_credentials",
     "current_peer_role",
+    "current_tenant",
     "errors",
     "is_valid_cluster_key",
     "parse_authorization",
@@ -69,6 +71,11 @@ class Credentials:
 current_credentials: contextvars.ContextVar[Credentials | None] = contextvars.ContextVar(
     "lorastack_credentials", default=None
 )
+
+# The tenant a call names in TENANT_KEY metadata (``Grpc-Metadata-X-Tenant-Id`` on REST), or None for
+# the default tenant; rights look-ups at the IS are made in that tenant.
+TENANT_KEY = "x-tenant-id"
+current_tenant: contextvars.ContextVar[str | None] = contextvars.ContextVar("lorastack_tenant", default=None)
 
 # The role ("gs", "ns", "as", "js", "is") a cluster peer declares in PEER_ROLE_KEY
 # metadata; set only when the call also carries a valid cluster key.

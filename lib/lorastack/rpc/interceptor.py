@@ -24,8 +24,10 @@ from lorastack.errors import LorastackError, define
 from lorastack.metrics import Metrics
 from lorastack.rpc.auth import (
     PEER_ROLE_KEY,
+    TENANT_KEY,
     current_credentials,
     current_peer_role,
+    current_tenant,
     errors,
     is_valid_cluster_key,
     parse_authorization,
@@ -101,6 +103,7 @@ class CallInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
         current_credentials.set(credentials)
         is_peer = is_valid_cluster_key(credentials, self._keys)
         current_peer_role.set(next((str(v) for k, v in metadata if k == PEER_ROLE_KEY), None) if is_peer else None)
+        current_tenant.set(next((str(v) for k, v in metadata if k == TENANT_KEY), None))
         service = method[1:].rpartition("/")[0]
         if service in CLUSTER_ONLY_SERVICES:
             if not is_peer:

@@ -14,7 +14,7 @@ import pytest
 from lorastack import events
 from lorastack.errors import LorastackError
 from lorastack.rights import RightsClient, expand, takes_rights_away
-from lorastack.rpc.auth import Credentials
+from lorastack.rpc.auth import Credentials, current_tenant
 from ttn.lorawan.v3 import application_services_pb2_grpc, identifiers_pb2, rights_pb2
 from ttn.lorawan.v3 import rights_pb2 as r
 
@@ -27,11 +27,13 @@ class FakeAccess(application_services_pb2_grpc.ApplicationAccessServicer):
 
     rights: dict[str, list[int]] = field(default_factory=dict)
     calls: int = 0
+    tenants: list[str | None] = field(default_factory=list)
     gate: asyncio.Event | None = None
     entered: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def ListRights(self, request: identifiers_pb2.ApplicationIdentifiers, context: Any) -> rights_pb2.Rights:
         self.calls += 1
+        self.tenants.append(dict(context.invocation_metadata() or ()).get("x-tenant-id"))
         self.entered.set()
         if self.gate is not None:
             await self.gate.wait()
@@ -130,3 +132,18 @@ async def test_follow_invalidations_drops_the_cache_on_is_events(fake: tuple[Fak
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await bus.delete_stream()
+
+
+async def test_the_call_tenant_is_forwarded_and_keeps_its_own_cache(
+    fake: tuple[FakeAccess, grpc.aio.Channel],
+) -> None:
+    access, channel = fake
+    client = RightsClient(lambda: channel, ttl=60)
+    await client.rights("application", "app", BEARER)
+    token = current_tenant.set("tenant-b")
+    try:
+        await client.rights("application", "app", BEARER)
+        await client.rights("application", "app", BEARER)
+    finally:
+        current_tenant.reset(token)
+    assert access.tenants == [None, "tenant-b"]
