@@ -5,9 +5,10 @@ from __future__ import annotations
 from google.protobuf.empty_pb2 import Empty
 
 from identityserver import validation
-from identityserver.auth import Authorizer
+from identityserver.auth import Authorizer, Caller
 from identityserver.grpc_common import Context, caller_of
 from identityserver.users import Users
+from lorastack.rpc.auth import current_credentials
 from ttn.lorawan.v3 import identifiers_pb2, user_pb2
 
 __all__ = ["UserRegistryServicer"]
@@ -20,8 +21,12 @@ class UserRegistryServicer:
 
     async def Create(self, request: user_pb2.CreateUserRequest, context: Context) -> user_pb2.User:
         validation.check_id(request.user.ids.user_id, "user_id")
-        caller = await caller_of(self._auth, context)
-        return await self._users.create(caller, request.user)
+        if current_credentials.get() is None:
+            # Registration without an account: the invitation token (or open registration) decides.
+            caller = Caller(self._auth.tenant(context.invocation_metadata()))
+        else:
+            caller = await caller_of(self._auth, context)
+        return await self._users.create(caller, request.user, request.invitation_token)
 
     async def Get(self, request: user_pb2.GetUserRequest, context: Context) -> user_pb2.User:
         user_id = validation.check_id(request.user_ids.user_id, "user_id")

@@ -23,16 +23,19 @@ from identityserver.grpc_contact_info import ContactInfoRegistryServicer
 from identityserver.grpc_end_device import EndDeviceRegistryServicer
 from identityserver.grpc_entity_access import EntityAccessServicer
 from identityserver.grpc_events import EventsServicer
+from identityserver.grpc_invitation import UserInvitationRegistryServicer
 from identityserver.grpc_oauth import OAuthAuthorizationRegistryServicer, UserSessionRegistryServicer
 from identityserver.grpc_registry import GatewayRegistryServicer, RegistryServicer
 from identityserver.grpc_tenant import TenantRegistryServicer
 from identityserver.grpc_user import UserRegistryServicer
+from identityserver.invitations import Invitations
 from identityserver.oauth import OAuth
 from identityserver.oauth_http import LoginLimiter, OAuthPages
 from identityserver.observability import EventNotifier
 from identityserver.pgstore import AccessStore, EntityStore, UserSecrets
 from identityserver.pgstore.clients import ClientSecrets
 from identityserver.pgstore.devices import DeviceStore
+from identityserver.pgstore.invitations import InvitationStore
 from identityserver.pgstore.oauth import OAuthStore
 from identityserver.pgstore.outbox import OutboxStore
 from identityserver.pgstore.tenants import TenantStore
@@ -66,6 +69,7 @@ class IdentityServer:
     grants: Grants
     outbox: OutboxStore
     contact_info: ContactInfo
+    invitations: Invitations
 
 
 def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify = _silent) -> IdentityServer:
@@ -101,11 +105,25 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
         columns=specs.gateway_columns,
         unique_messages={"gateways_eui": lambda g: errors.eui_taken(eui=bytes(g.ids.eui).hex().upper())},
     )
-    users = Users(Registry(specs.USER, user_store, auth, notify), secrets, auth)
-    client_store = EntityStore(pool, kind="client", table="clients", message=CLIENT.message, columns=specs.named)
-    clients = Clients(Registry(CLIENT, client_store, auth, notify), ClientSecrets(pool), auth)
     outbox = OutboxStore(pool)
     mailer = Mailer(outbox)
+    invitations = Invitations(
+        InvitationStore(pool),
+        auth,
+        mailer,
+        ttl=timedelta(seconds=config.is_invitation_ttl_seconds),
+        link_base=config.is_email_link_base,
+        notify=notify,
+    )
+    users = Users(
+        Registry(specs.USER, user_store, auth, notify),
+        secrets,
+        auth,
+        invitations=invitations,
+        self_registration=config.is_self_registration,
+    )
+    client_store = EntityStore(pool, kind="client", table="clients", message=CLIENT.message, columns=specs.named)
+    clients = Clients(Registry(CLIENT, client_store, auth, notify), ClientSecrets(pool), auth)
     return IdentityServer(
         auth=auth,
         access=Access(access_store, auth, notify),
@@ -128,6 +146,7 @@ def wire(config: IdentityServerConfig, pool: AsyncConnectionPool, notify: Notify
             link_base=config.is_email_link_base,
             notify=notify,
         ),
+        invitations=invitations,
     )
 
 
@@ -152,6 +171,7 @@ def register(
     component.add_service(v3 + "ClientRegistry", ClientRegistryServicer(server.clients, auth))
     component.add_service(v3 + "OAuthAuthorizationRegistry", OAuthAuthorizationRegistryServicer(server.grants, auth))
     component.add_service(v3 + "UserSessionRegistry", UserSessionRegistryServicer(server.grants, auth))
+    component.add_service(v3 + "UserInvitationRegistry", UserInvitationRegistryServicer(server.invitations, auth))
     component.add_service(v3 + "ContactInfoRegistry", ContactInfoRegistryServicer(server.contact_info, auth))
     OAuthPages(server.oauth, component.config.default_tenant, limiter).add_routes(component.http_app)
     for kind, service in (

@@ -1,4 +1,6 @@
-"""User accounts: creation by administrators, passwords (Argon2id) and temporary passwords."""
+"""User accounts: creation by administrators or registration (invited, or open when configured),
+passwords (Argon2id) and temporary passwords.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from identityserver import credentials, errors, kinds
 from identityserver.auth import Authorizer, Caller
+from identityserver.invitations import Invitations
 from identityserver.pgstore.users import UserSecrets
 from identityserver.registry import Registry
-from ttn.lorawan.v3 import rights_pb2, user_pb2
+from ttn.lorawan.v3 import enums_pb2, rights_pb2, user_pb2
 
 __all__ = ["MIN_PASSWORD", "Users"]
 
@@ -34,22 +37,51 @@ def _check_new_password(password: str) -> None:
 
 
 class Users:
-    def __init__(self, registry: Registry[user_pb2.User], secrets: UserSecrets, authorizer: Authorizer) -> None:
+    def __init__(
+        self,
+        registry: Registry[user_pb2.User],
+        secrets: UserSecrets,
+        authorizer: Authorizer,
+        *,
+        invitations: Invitations | None = None,
+        self_registration: bool = False,
+    ) -> None:
         self.registry = registry
         self._secrets = secrets
         self._auth = authorizer
+        self._invitations = invitations
+        self._self_registration = self_registration
 
-    async def create(self, caller: Caller, user: user_pb2.User) -> user_pb2.User:
-        """Only administrators and cluster peers create accounts (no open registration)."""
-        if not caller.universal:
-            raise errors.no_rights(entity_type="user", entity_id=user.ids.user_id)
+    async def create(self, caller: Caller, user: user_pb2.User, invitation_token: str = "") -> user_pb2.User:
+        """Administrators and cluster peers create any account; anyone else registers with an
+        invitation token, or without one only while self-registration is open.
+        """
         _check_new_password(user.password)
-        password_hash = await credentials.hash_password(user.password)
-        record = user_pb2.User()
-        record.CopyFrom(user)
+        record = _copy(user)
         record.ClearField("password")
         record.ClearField("temporary_password")
-        created = await self.registry.create(caller, record, None, secrets={"password_hash": password_hash})
+        invitation = None
+        if not caller.universal:
+            for name in ("admin", "state", "state_description", _VALIDATED_AT):
+                record.ClearField(name)  # type: ignore[arg-type]
+            if invitation_token and self._invitations is not None:
+                invitation = await self._invitations.accept(caller.tenant_id, invitation_token)
+                # The invitation reached this address, which proves it.
+                if record.primary_email_address.lower() in ("", invitation.email):
+                    record.primary_email_address = invitation.email
+                    record.primary_email_address_validated_at.GetCurrentTime()
+                record.state = enums_pb2.STATE_APPROVED
+            elif not self._self_registration:
+                raise errors.invitation_required()
+        password_hash = await credentials.hash_password(user.password)
+        try:
+            created = await self.registry.create(caller, record, None, secrets={"password_hash": password_hash})
+        except BaseException:
+            if invitation is not None and self._invitations is not None:
+                await self._invitations.settle(invitation, None)
+            raise
+        if invitation is not None and self._invitations is not None:
+            await self._invitations.settle(invitation, created.ids.user_id)
         return created
 
     async def update(self, caller: Caller, user: user_pb2.User, paths: Sequence[str]) -> user_pb2.User:
