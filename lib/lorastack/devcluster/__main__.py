@@ -26,8 +26,9 @@ def _port_taken(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _cluster_key() -> bytes:
-    path = STATE / "cluster.key"
+def _local_key(name: str) -> bytes:
+    """A random AES-128 key kept in var/ (mode 0600), so that restarts read their own data."""
+    path = STATE / f"{name}.key"
     if path.exists():
         return bytes.fromhex(path.read_text().strip())
     STATE.mkdir(parents=True, exist_ok=True)
@@ -52,9 +53,17 @@ async def _up() -> int:
         ),
         "LORASTACK_LOG_FORMAT": "json",
     }
-    role_env = {"as": {"LORASTACK_AS_MQTT_ADDRESS": f"0.0.0.0:{mqtt_port}"}}
+    # Keys at rest are encrypted with local keys: the JS's root keys, the AS's AppSKeys.
+    role_env = {
+        "as": {
+            "LORASTACK_AS_MQTT_ADDRESS": f"0.0.0.0:{mqtt_port}",
+            "LORASTACK_AS_KEKS": f"local={_local_key('as-kek').hex()}",
+            "LORASTACK_AS_DEVICE_KEK_LABEL": "local",
+        },
+        "js": {"LORASTACK_JS_ROOT_KEY_KEK": _local_key("js-root-kek").hex()},
+    }
     cluster = LocalCluster(
-        ports=LOCAL_PORTS, cluster_key=_cluster_key(), log_dir=STATE / "log", env=env, role_env=role_env
+        ports=LOCAL_PORTS, cluster_key=_local_key("cluster"), log_dir=STATE / "log", env=env, role_env=role_env
     )
     print("starting the Identity, Gateway, Network, Application and Join Servers ...")
     try:
