@@ -26,6 +26,7 @@ from identityserver.grpc_events import EventsServicer
 from identityserver.grpc_invitation import UserInvitationRegistryServicer
 from identityserver.grpc_oauth import OAuthAuthorizationRegistryServicer, UserSessionRegistryServicer
 from identityserver.grpc_registry import GatewayRegistryServicer, RegistryServicer
+from identityserver.grpc_search import EndDeviceRegistrySearchServicer, EntityRegistrySearchServicer
 from identityserver.grpc_tenant import TenantRegistryServicer
 from identityserver.grpc_user import UserRegistryServicer
 from identityserver.invitations import Invitations
@@ -41,6 +42,7 @@ from identityserver.pgstore.outbox import OutboxStore
 from identityserver.pgstore.tenants import TenantStore
 from identityserver.pgstore.validations import ValidationStore
 from identityserver.registry import Notify, Registry, _silent
+from identityserver.search import Search
 from identityserver.tenants import Tenants
 from identityserver.users import Users
 from lorastack.component import Component
@@ -171,6 +173,19 @@ def register(
     component.add_service(v3 + "ClientRegistry", ClientRegistryServicer(server.clients, auth))
     component.add_service(v3 + "OAuthAuthorizationRegistry", OAuthAuthorizationRegistryServicer(server.grants, auth))
     component.add_service(v3 + "UserSessionRegistry", UserSessionRegistryServicer(server.grants, auth))
+    search = Search(
+        {
+            "application": server.applications,
+            "client": server.clients.registry,
+            "gateway": server.gateways,
+            "organization": server.organizations,
+            "user": server.users.registry,
+        },
+        server.devices,
+        auth,
+    )
+    component.add_service(v3 + "EntityRegistrySearch", EntityRegistrySearchServicer(search, auth))
+    component.add_service(v3 + "EndDeviceRegistrySearch", EndDeviceRegistrySearchServicer(search, auth))
     component.add_service(v3 + "UserInvitationRegistry", UserInvitationRegistryServicer(server.invitations, auth))
     component.add_service(v3 + "ContactInfoRegistry", ContactInfoRegistryServicer(server.contact_info, auth))
     OAuthPages(server.oauth, component.config.default_tenant, limiter).add_routes(component.http_app)

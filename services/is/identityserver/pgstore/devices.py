@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -118,6 +118,20 @@ class DeviceStore:
             )
             rows = await cur.fetchall()
         return [_decode(r) for r in rows], int(rows[0][3]) if rows else 0
+
+    async def candidates(
+        self, tenant: str, app_id: str, id_contains: str, name_contains: str, order: str
+    ) -> Sequence[Device]:
+        """The application's devices whose id and name contain the texts (case-insensitive), in order."""
+        clause = order_clause(order, _ORDER, "device_id")
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT data, created_at, updated_at FROM end_devices WHERE tenant_id = %s AND application_id = %s"
+                " AND strpos(lower(device_id), lower(%s)) > 0 AND strpos(lower(name), lower(%s)) > 0 " + clause,
+                (tenant, app_id, id_contains, name_contains),
+            )
+            rows = await cur.fetchall()
+        return [_decode(r) for r in rows]
 
     async def count(self, tenant: str) -> int:
         async with self.pool.connection() as conn:

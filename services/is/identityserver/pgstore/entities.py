@@ -213,6 +213,24 @@ class EntityStore(Generic[M]):
             total = await cur.fetchone()
         return [], int(total[0]) if total else 0
 
+    async def candidates(
+        self, tenant: str, ids: Sequence[str] | None, id_contains: str, name_contains: str, order: str
+    ) -> Sequence[M]:
+        """Every entity (all of the tenant, or those in ``ids``) whose id and name contain the given
+        texts, case-insensitively, in ``order``; the caller filters further and pages.
+        """
+        clause = order_clause(order, self._order, "entity_id")
+        where = "tenant_id = %s AND strpos(lower(entity_id), lower(%s)) > 0 AND strpos(lower(name), lower(%s)) > 0"
+        args: tuple[Any, ...] = (tenant, id_contains, name_contains)
+        if ids is not None:
+            where += " AND entity_id = ANY(%s)"
+            args += (list(ids),)
+        query = sql.SQL("SELECT data, created_at, updated_at FROM {} WHERE " + where + " " + clause).format(self._table)
+        async with self.pool.connection() as conn:
+            cur = await conn.execute(query, args)
+            rows = await cur.fetchall()
+        return [self._decode(r[0], r[1], r[2]) for r in rows]
+
     async def id_by(self, tenant: str, column: str, value: Any) -> str | None:
         """The id of the entity whose unique ``column`` holds ``value``."""
         async with self.pool.connection() as conn:
