@@ -65,6 +65,7 @@ async def build(config: NetworkServerConfig) -> Component:
         metrics,
         window_ms=config.ns_dedup_window_ms,
         cooldown_ms=config.ns_cooldown_window_ms,
+        concurrency=config.ns_uplink_concurrency,
     )
     ups = RedisApplicationUpQueue(redis, keys, max_length=config.ns_application_stream_max_length)
     component.add_service(

@@ -54,6 +54,7 @@ class UplinkIngress:
         *,
         window_ms: int,
         cooldown_ms: int,
+        concurrency: int = 64,
     ) -> None:
         self._dedup = dedup
         self._data = data
@@ -63,6 +64,8 @@ class UplinkIngress:
         self._window_ms = window_ms
         self._cooldown_ms = cooldown_ms
         self._tasks: set[asyncio.Task[None]] = set()
+        # Bounds the Redis connections uplinks hold at once: the pool refuses, rather than queues, past its size.
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def receive(self, uplink: messages_pb2.UplinkMessage) -> None:
         """Check, decode and deduplicate one received copy; processing continues in the background."""
@@ -79,9 +82,10 @@ class UplinkIngress:
             return
         if not uplink.HasField("received_at"):
             uplink.received_at.CopyFrom(timestamp(datetime.now(UTC)))
-        outcome = await self._dedup.add(
-            uplink.raw_payload, uplink.SerializeToString(), self._window_ms, self._cooldown_ms
-        )
+        async with self._slots:
+            outcome = await self._dedup.add(
+                uplink.raw_payload, uplink.SerializeToString(), self._window_ms, self._cooldown_ms
+            )
         if outcome == "duplicate":
             self._metrics.uplinks.labels(outcome="duplicate").inc()
             return
@@ -95,22 +99,26 @@ class UplinkIngress:
     async def _after_window(self, raw: bytes, phy: PHYPayload) -> None:
         try:
             await asyncio.sleep(self._window_ms / 1000)
-            copies = await self._dedup.collect(raw)
-            if not copies:
-                return
-            merged = merge_copies(copies)
-            merged.correlation_ids.append(f"ns:uplink:{uuid.uuid4().hex}")
-            self._metrics.dedup_size.observe(len(merged.rx_metadata))
-            started = time.perf_counter()
-            if isinstance(phy.payload, JoinRequestPayload):
-                await self._joins.handle(merged, phy)
-            elif isinstance(phy.payload, MACPayload):
-                await self._data.handle(merged, phy)
-            self._metrics.hop_latency.labels(hop="ns_after_dedup").observe(time.perf_counter() - started)
+            async with self._slots:
+                await self._process(raw, phy)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("uplink processing failed")
+
+    async def _process(self, raw: bytes, phy: PHYPayload) -> None:
+        copies = await self._dedup.collect(raw)
+        if not copies:
+            return
+        merged = merge_copies(copies)
+        merged.correlation_ids.append(f"ns:uplink:{uuid.uuid4().hex}")
+        self._metrics.dedup_size.observe(len(merged.rx_metadata))
+        started = time.perf_counter()
+        if isinstance(phy.payload, JoinRequestPayload):
+            await self._joins.handle(merged, phy)
+        elif isinstance(phy.payload, MACPayload):
+            await self._data.handle(merged, phy)
+        self._metrics.hop_latency.labels(hop="ns_after_dedup").observe(time.perf_counter() - started)
 
     async def close(self) -> None:
         """Let in-flight uplinks finish (they hold the only copy of their frame's receptions)."""
