@@ -23,7 +23,7 @@ from networkserver.observability import (
     mac_event,
 )
 from networkserver.store import DeviceRegistry, StoreConflictError, StoredDevice
-from networkserver.uplink.match import Match, UplinkFrame, match_device
+from networkserver.uplink.match import Match, UplinkFrame, is_replay, match_device
 from networkserver.uplink.process import Processed, UplinkFacts, process_data_uplink
 from ttn.lorawan.v3 import end_device_pb2, error_pb2, messages_pb2
 
@@ -111,6 +111,18 @@ class DataUplinkHandler:
                 return found, built[1]
         return None
 
+    async def _drop_unmatched(
+        self, candidates: list[StoredDevice], phy: PHYPayload, uplink: messages_pb2.UplinkMessage, raw: bytes
+    ) -> None:
+        for stored in candidates:
+            built = self._facts_for(stored, phy, uplink, raw)
+            if built is not None and is_replay(stored, built[0]):
+                ids = [events.end_device(stored.application_id, stored.device_id)]
+                await drop(self._bus, self._metrics, uplink, "f_cnt_replay", ids)
+                return
+        ids = [events.end_device(s.application_id, s.device_id) for s in candidates]
+        await drop(self._bus, self._metrics, uplink, "mic_mismatch", ids)
+
     async def handle(self, uplink: messages_pb2.UplinkMessage, phy: PHYPayload) -> Processed | None:
         """Run the pipeline for one deduplicated uplink; None when it was dropped."""
         started = time.perf_counter()
@@ -124,8 +136,7 @@ class DataUplinkHandler:
                 return None
             found = self._find(candidates, phy, uplink, raw)
             if found is None:
-                ids = [events.end_device(s.application_id, s.device_id) for s in candidates]
-                await drop(self._bus, self._metrics, uplink, "mic_or_f_cnt_mismatch", ids)
+                await self._drop_unmatched(candidates, phy, uplink, raw)
                 return None
             match, facts = found
             device = end_device_pb2.EndDevice()

@@ -17,7 +17,7 @@ from networkserver.store import StoredDevice
 from networkserver.uplink.fcnt import candidate_f_cnts
 from ttn.lorawan.v3 import end_device_pb2, keys_pb2, lorawan_pb2
 
-__all__ = ["Match", "UplinkFrame", "key_of", "match_device"]
+__all__ = ["Match", "UplinkFrame", "is_replay", "key_of", "match_device"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +102,20 @@ def match_device(devices: Sequence[StoredDevice], frame: UplinkFrame) -> Match |
             if f_cnt is not None:
                 return Match(stored, True, f_cnt)
     return None
+
+
+def is_replay(stored: StoredDevice, frame: UplinkFrame) -> bool:
+    """Whether the frame verifies with a counter at or below the last accepted one: a replay, as
+    opposed to a frame with a wrong MIC."""
+    device = stored.device
+    for session, state in ((device.session, device.mac_state), (device.pending_session, device.pending_mac_state)):
+        if session.dev_addr != frame.dev_addr.value:
+            continue
+        last = session.last_f_cnt_up
+        f_cnt = (last & 0xFFFF0000) | frame.f_cnt
+        if f_cnt > last:
+            f_cnt -= 0x10000
+        version = state.lorawan_version or device.lorawan_version
+        if f_cnt >= 0 and _mic_ok(version, session, frame, f_cnt, session.last_conf_f_cnt_down):
+            return True
+    return False
