@@ -19,6 +19,7 @@ from networkserver.macstate import band_of
 from networkserver.observability import (
     EVT_UP_DATA_DROP,
     EVT_UP_DATA_PROCESS,
+    EVT_UP_DATA_RECEIVE,
     NsMetrics,
     mac_event,
 )
@@ -149,7 +150,8 @@ class DataUplinkHandler:
                 )
             except StoreConflictError:
                 continue
-            await self._report(StoredDevice(stored.application_id, stored.device_id, version, device), processed)
+            updated = StoredDevice(stored.application_id, stored.device_id, version, device)
+            await self._report(updated, processed, uplink.correlation_ids)
             self._metrics.hop_latency.labels(hop="ns_process").observe(time.perf_counter() - started)
             if processed.needs_downlink and self._downlinks is not None:
                 await self._downlinks.after_uplink(
@@ -159,13 +161,14 @@ class DataUplinkHandler:
         await drop(self._bus, self._metrics, uplink, "too_many_conflicts", [])
         return None
 
-    async def _report(self, stored: StoredDevice, processed: Processed) -> None:
+    async def _report(self, stored: StoredDevice, processed: Processed, correlation_ids: Sequence[str]) -> None:
         self._metrics.uplinks.labels(outcome="processed").inc()
         for up in processed.application_ups:
             self._metrics.application_ups.labels(kind=up.WhichOneof("up") or "unknown").inc()
         if self._bus is None:
             return
         ids = [events.end_device(stored.application_id, stored.device_id)]
-        await self._bus.publish(EVT_UP_DATA_PROCESS, identifiers=ids)
+        await self._bus.publish(EVT_UP_DATA_RECEIVE, identifiers=ids, correlation_ids=correlation_ids)
+        await self._bus.publish(EVT_UP_DATA_PROCESS, identifiers=ids, correlation_ids=correlation_ids)
         for command, kind in processed.mac.events:
-            await self._bus.publish(mac_event(command, kind), identifiers=ids)
+            await self._bus.publish(mac_event(command, kind), identifiers=ids, correlation_ids=correlation_ids)

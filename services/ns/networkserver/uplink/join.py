@@ -19,6 +19,7 @@ from networkserver.observability import (
     EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT,
     EVT_UP_JOIN_ACCEPT_FORWARD,
     EVT_UP_JOIN_FORWARD,
+    EVT_UP_JOIN_RECEIVE,
     NsMetrics,
 )
 from networkserver.registry import generate_dev_addr, update_device
@@ -98,6 +99,7 @@ class JoinHandler:
             self._metrics.joins.labels(outcome="unknown_device").inc()
             await drop(self._bus, self._metrics, uplink, "unknown_join_device", [])
             return False
+        await self._publish(stored, EVT_UP_JOIN_RECEIVE)
         device = stored.device
         state = initial_mac_state(device)
         state.current_parameters.rx1_data_rate_offset = state.desired_parameters.rx1_data_rate_offset
