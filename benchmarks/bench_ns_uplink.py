@@ -61,7 +61,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_ns(tag: str, window_ms: int) -> tuple[subprocess.Popen[bytes], int]:
+def _start_ns(tag: str, window_ms: int, profile: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     env = dict(os.environ)
     env.update(
@@ -76,7 +76,8 @@ def _start_ns(tag: str, window_ms: int) -> tuple[subprocess.Popen[bytes], int]:
         LORASTACK_NS_DEDUP_WINDOW_MS=str(window_ms),
         LORASTACK_LOG_LEVEL="warning",
     )
-    process = subprocess.Popen([sys.executable, "-m", "networkserver"], env=env, cwd=ROOT)
+    profiling = ["-m", "cProfile", "-o", profile] if profile else []
+    process = subprocess.Popen([sys.executable, *profiling, "-m", "networkserver"], env=env, cwd=ROOT)
     return process, port
 
 
@@ -144,7 +145,9 @@ def _pct(values: list[float], q: float) -> float:
 
 async def run(args: argparse.Namespace) -> None:
     tag = uuid.uuid4().hex[:8]
-    started = [_start_ns(tag, args.window_ms) for _ in range(args.replicas)]
+    started = [
+        _start_ns(tag, args.window_ms, f"{args.profile}.{i}" if args.profile else None) for i in range(args.replicas)
+    ]
     ports = [port for _, port in started]
     try:
         await asyncio.gather(*(_wait_ready(p) for p in ports))
@@ -236,6 +239,7 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--window-ms", type=int, default=200)
+    parser.add_argument("--profile", help="write a cProfile of each NS process to PROFILE.<n>")
     uvloop.run(run(parser.parse_args()))
 
 
