@@ -33,6 +33,7 @@ class NsJsServicer(joinserver_pb2_grpc.NsJsServicer):
         self._sessions = sessions
 
     async def HandleJoin(self, request: join_pb2.JoinRequest, context: Any) -> join_pb2.JoinResponse:
+        require_peer_role("ns", "NsJs.HandleJoin")
         return await self._joins.handle(request)
 
     async def GetNwkSKeys(

@@ -66,6 +66,31 @@ async def test_a_role_header_without_the_cluster_key_is_not_believed(start_js: S
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
+@pytest.mark.parametrize("metadata_role", ["as", "gs", "js", None])
+async def test_only_the_network_server_may_hand_over_a_join_request(
+    start_js: StartJS, metadata_role: str | None
+) -> None:
+    js = await start_js()
+    await js.put_device(make_device("app-1", "dev-1", JOIN_EUI.hex(), DEV_EUI.hex(), app_key=APP_KEY.hex()))
+    if metadata_role is None:
+        metadata: tuple[tuple[str, str], ...] = (("authorization", f"ClusterKey {CLUSTER_KEY.hex()}"),)
+    else:
+        metadata = js.peer_metadata(metadata_role)
+    before = await js.snapshot()
+    req = join_pb2.JoinRequest(
+        raw_payload=signed_join_request(APP_KEY, JOIN_EUI, DEV_EUI, 7),
+        selected_mac_version=lorawan_pb2.MAC_V1_0_3,
+        net_id=H("000013"),
+        dev_addr=H("26011234"),
+    )
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await joinserver_pb2_grpc.NsJsStub(js.channel).HandleJoin(req, metadata=metadata)
+    assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert "pkg/joinserver:peer_role_denied" in (caught.value.details() or "")
+    # Refused before the DevNonce was consumed: the device's record is untouched.
+    assert await js.snapshot() == before
+
+
 async def test_session_keys_live_for_the_configured_time_after_their_last_use(start_js: StartJS) -> None:
     js = await start_js(js_session_key_ttl_seconds=600)
     request = await _joined(js)
