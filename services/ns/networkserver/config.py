@@ -30,7 +30,7 @@ class NetworkServerConfig(ServiceConfig):
     ns_schedule_timeout_ms: int = 1000
     ns_status_count_periodicity: int = 200
     # Uplinks worked on at once per process; keep below the Redis pool size (100).
-    ns_uplink_concurrency: int = 64
+    ns_uplink_concurrency: int = 48
 
     def validate(self) -> dict[str, str]:
         problems: dict[str, str] = {}

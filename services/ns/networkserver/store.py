@@ -14,6 +14,7 @@ __all__ = [
     "NEW_DEVICE",
     "ApplicationUpQueue",
     "DeviceRegistry",
+    "DeviceWrite",
     "DownlinkTaskQueue",
     "StoreConflictError",
     "StoredDevice",
@@ -35,6 +36,15 @@ class StoredDevice:
     device_id: str
     version: str
     device: end_device_pb2.EndDevice
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceWrite:
+    application_id: str
+    device_id: str
+    device: end_device_pb2.EndDevice
+    expected_version: str
+    application_ups: Sequence[messages_pb2.ApplicationUp] = ()
 
 
 class DeviceRegistry(Protocol):
@@ -60,6 +70,14 @@ class DeviceRegistry(Protocol):
         ``expected_version``; returns the new version or raises :class:`StoreConflictError`."""
         ...
 
+    async def by_dev_addrs(self, dev_addrs: Sequence[bytes]) -> list[list[StoredDevice]]:
+        """:meth:`by_dev_addr` for many addresses in one round trip."""
+        ...
+
+    async def put_many(self, writes: Sequence[DeviceWrite]) -> list[str | None]:
+        """:meth:`put` for many devices in one round trip; None where the version did not match."""
+        ...
+
     async def delete(self, application_id: str, device_id: str) -> bool: ...
 
 
@@ -73,6 +91,10 @@ class UplinkDeduplicator(Protocol):
 
     async def collect(self, frame_key: bytes) -> list[bytes]:
         """Close the window and return every copy recorded for the frame."""
+        ...
+
+    async def collect_many(self, frame_keys: Sequence[bytes]) -> list[list[bytes]]:
+        """:meth:`collect` for many frames in one round trip."""
         ...
 
 

@@ -4,10 +4,12 @@ window and collects the copies the others append; copies after the window are la
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
 from lorastack.storage.redis import Keys
+from networkserver.redisstore.scripts import evalsha_many
 from networkserver.store import DedupOutcome
 
 __all__ = ["RedisUplinkDeduplicator"]
@@ -41,6 +43,7 @@ class RedisUplinkDeduplicator:
     """Implements ``networkserver.store.UplinkDeduplicator``; frames are keyed by a hash of their bytes."""
 
     def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
         self._keys = keys
         self._add = redis.register_script(_ADD)
         self._collect = redis.register_script(_COLLECT)
@@ -57,3 +60,7 @@ class RedisUplinkDeduplicator:
     async def collect(self, frame_key: bytes) -> list[bytes]:
         copies = await self._collect(keys=self._key_pair(frame_key))
         return [bytes(c) for c in copies]
+
+    async def collect_many(self, frame_keys: Sequence[bytes]) -> list[list[bytes]]:
+        answers = await evalsha_many(self._redis, self._collect, [(self._key_pair(k), []) for k in frame_keys])
+        return [[bytes(c) for c in copies] for copies in answers]

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 
 from lorastack.storage.redis import Keys
-from networkserver.store import ANY_VERSION, StoreConflictError, StoredDevice
+from networkserver.redisstore.scripts import evalsha_many
+from networkserver.store import ANY_VERSION, DeviceWrite, StoreConflictError, StoredDevice
 from ttn.lorawan.v3 import end_device_pb2, messages_pb2
 
 __all__ = ["RedisDeviceRegistry", "session_addresses"]
@@ -115,6 +116,15 @@ class RedisDeviceRegistry:
 
     async def by_dev_addr(self, dev_addr: bytes) -> list[StoredDevice]:
         raw = await self._by_addr(keys=[f"{self._addr_prefix}{dev_addr.hex().upper()}"], args=[self._device_prefix])
+        return self._decode_candidates(raw)
+
+    async def by_dev_addrs(self, dev_addrs: Sequence[bytes]) -> list[list[StoredDevice]]:
+        calls = [([f"{self._addr_prefix}{a.hex().upper()}"], [self._device_prefix]) for a in dev_addrs]
+        answers = await evalsha_many(self._redis, self._by_addr, calls)
+        return [self._decode_candidates(raw) for raw in answers]
+
+    @staticmethod
+    def _decode_candidates(raw: Sequence[bytes]) -> list[StoredDevice]:
         found: list[StoredDevice] = []
         for i in range(0, len(raw), 3):
             app_id, _, dev_id = _text(raw[i]).partition(":")
@@ -130,6 +140,28 @@ class RedisDeviceRegistry:
         expected_version: str,
         application_ups: Sequence[messages_pb2.ApplicationUp] = (),
     ) -> str:
+        keys, args = self._put_call(application_id, device_id, device, expected_version, application_ups)
+        result = int(await self._put(keys=keys, args=args))
+        if result < 0:
+            raise StoreConflictError(f"{application_id}/{device_id}")
+        return str(result)
+
+    async def put_many(self, writes: Sequence[DeviceWrite]) -> list[str | None]:
+        calls = [
+            self._put_call(w.application_id, w.device_id, w.device, w.expected_version, w.application_ups)
+            for w in writes
+        ]
+        answers = await evalsha_many(self._redis, self._put, calls)
+        return [str(int(a)) if int(a) >= 0 else None for a in answers]
+
+    def _put_call(
+        self,
+        application_id: str,
+        device_id: str,
+        device: end_device_pb2.EndDevice,
+        expected_version: str,
+        application_ups: Sequence[messages_pb2.ApplicationUp],
+    ) -> tuple[list[str], list[bytes | str | int]]:
         args: list[bytes | str | int] = [
             expected_version,
             device.SerializeToString(),
@@ -141,11 +173,7 @@ class RedisDeviceRegistry:
             self._max_length,
         ]
         args.extend(up.SerializeToString() for up in application_ups)
-        keys = [self.device_key(application_id, device_id), self.stream_key(application_id)]
-        result = int(await self._put(keys=keys, args=args))
-        if result < 0:
-            raise StoreConflictError(f"{application_id}/{device_id}")
-        return str(result)
+        return [self.device_key(application_id, device_id), self.stream_key(application_id)], args
 
     async def delete(self, application_id: str, device_id: str) -> bool:
         keys = [self.device_key(application_id, device_id), self.stream_key(application_id)]

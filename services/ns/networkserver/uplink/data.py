@@ -5,6 +5,7 @@ the fresh record, so no FCnt or MAC state update is ever lost."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from networkserver.observability import (
     NsMetrics,
     mac_event,
 )
-from networkserver.store import DeviceRegistry, StoreConflictError, StoredDevice
+from networkserver.store import DeviceRegistry, DeviceWrite, StoredDevice
 from networkserver.uplink.match import Match, UplinkFrame, is_replay, match_device
 from networkserver.uplink.process import Processed, UplinkFacts, process_data_uplink
 from ttn.lorawan.v3 import end_device_pb2, error_pb2, messages_pb2
@@ -37,6 +38,12 @@ _MAX_ATTEMPTS = 8
 
 class DownlinkStarter(Protocol):
     async def after_uplink(self, stored: StoredDevice, uplink: messages_pb2.UplinkMessage) -> None: ...
+
+
+def _mac_payload(phy: PHYPayload) -> MACPayload:
+    payload = phy.payload
+    assert isinstance(payload, MACPayload)
+    return payload
 
 
 def data_rate_index(band: Band, settings: messages_pb2.UplinkMessage) -> int:
@@ -76,11 +83,15 @@ class DataUplinkHandler:
         bus: EventBus | None,
         metrics: NsMetrics,
         downlinks: DownlinkStarter | None = None,
+        *,
+        downlink_concurrency: int = 16,
     ) -> None:
         self._devices = devices
         self._bus = bus
         self._metrics = metrics
         self._downlinks = downlinks
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._downlink_slots = asyncio.Semaphore(downlink_concurrency)
 
     def _facts_for(
         self, stored: StoredDevice, phy: PHYPayload, uplink: messages_pb2.UplinkMessage, raw: bytes
@@ -126,40 +137,90 @@ class DataUplinkHandler:
 
     async def handle(self, uplink: messages_pb2.UplinkMessage, phy: PHYPayload) -> Processed | None:
         """Run the pipeline for one deduplicated uplink; None when it was dropped."""
+        return (await self.handle_batch([(uplink, phy)]))[0]
+
+    async def handle_batch(
+        self, items: Sequence[tuple[messages_pb2.UplinkMessage, PHYPayload]]
+    ) -> list[Processed | None]:
+        """Run the pipeline for uplinks whose windows closed together, each Redis step pipelined
+        for the whole batch; an uplink that lost a race is simply run again on fresh records."""
         started = time.perf_counter()
-        payload = phy.payload
-        assert isinstance(payload, MACPayload)
-        raw = uplink.raw_payload
+        results: list[Processed | None] = [None] * len(items)
+        pending = list(range(len(items)))
         for _ in range(_MAX_ATTEMPTS):
-            candidates = await self._devices.by_dev_addr(payload.fhdr.dev_addr.value)
-            if not candidates:
-                await drop(self._bus, self._metrics, uplink, "unknown_dev_addr", [])
-                return None
-            found = self._find(candidates, phy, uplink, raw)
-            if found is None:
-                await self._drop_unmatched(candidates, phy, uplink, raw)
-                return None
-            match, facts = found
-            device = end_device_pb2.EndDevice()
-            device.CopyFrom(match.stored.device)
-            processed = process_data_uplink(device, match, facts)
-            stored = match.stored
+            if not pending:
+                break
+            addrs = [_mac_payload(items[i][1]).fhdr.dev_addr.value for i in pending]
+            candidate_lists = await self._devices.by_dev_addrs(addrs)
+            writes: list[tuple[int, Match, end_device_pb2.EndDevice, Processed]] = []
+            retry: list[int] = []
+            owners: set[tuple[str, str]] = set()
+            for index, candidates in zip(pending, candidate_lists, strict=True):
+                prepared = await self._prepare(index, candidates, *items[index])
+                if prepared is None:
+                    continue
+                owner = (prepared[1].stored.application_id, prepared[1].stored.device_id)
+                if owner in owners:
+                    retry.append(index)  # a second uplink of one device waits for the first's write
+                    continue
+                owners.add(owner)
+                writes.append(prepared)
+            versions = await self._devices.put_many(
+                [
+                    DeviceWrite(m.stored.application_id, m.stored.device_id, dev, m.stored.version, p.application_ups)
+                    for _, m, dev, p in writes
+                ]
+            )
+            for (index, match, device, processed), version in zip(writes, versions, strict=True):
+                if version is None:
+                    retry.append(index)
+                    continue
+                results[index] = processed
+                updated = StoredDevice(match.stored.application_id, match.stored.device_id, version, device)
+                await self._after_write(updated, processed, items[index][0])
+            pending = sorted(retry)
+        for index in pending:
+            await drop(self._bus, self._metrics, items[index][0], "too_many_conflicts", [])
+        self._metrics.hop_latency.labels(hop="ns_process_batch").observe(time.perf_counter() - started)
+        return results
+
+    async def _prepare(
+        self, index: int, candidates: list[StoredDevice], uplink: messages_pb2.UplinkMessage, phy: PHYPayload
+    ) -> tuple[int, Match, end_device_pb2.EndDevice, Processed] | None:
+        raw = uplink.raw_payload
+        if not candidates:
+            await drop(self._bus, self._metrics, uplink, "unknown_dev_addr", [])
+            return None
+        found = self._find(candidates, phy, uplink, raw)
+        if found is None:
+            await self._drop_unmatched(candidates, phy, uplink, raw)
+            return None
+        match, facts = found
+        device = end_device_pb2.EndDevice()
+        device.CopyFrom(match.stored.device)
+        return index, match, device, process_data_uplink(device, match, facts)
+
+    async def _after_write(
+        self, updated: StoredDevice, processed: Processed, uplink: messages_pb2.UplinkMessage
+    ) -> None:
+        await self._report(updated, processed, uplink.correlation_ids)
+        if processed.needs_downlink and self._downlinks is not None:
+            # The class A downlink runs on its own so a slow gateway never holds up other uplinks.
+            task = asyncio.create_task(self._downlink(updated, uplink))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _downlink(self, updated: StoredDevice, uplink: messages_pb2.UplinkMessage) -> None:
+        assert self._downlinks is not None
+        async with self._downlink_slots:
             try:
-                version = await self._devices.put(
-                    stored.application_id, stored.device_id, device, stored.version, processed.application_ups
-                )
-            except StoreConflictError:
-                continue
-            updated = StoredDevice(stored.application_id, stored.device_id, version, device)
-            await self._report(updated, processed, uplink.correlation_ids)
-            self._metrics.hop_latency.labels(hop="ns_process").observe(time.perf_counter() - started)
-            if processed.needs_downlink and self._downlinks is not None:
-                await self._downlinks.after_uplink(
-                    StoredDevice(stored.application_id, stored.device_id, version, device), uplink
-                )
-            return processed
-        await drop(self._bus, self._metrics, uplink, "too_many_conflicts", [])
-        return None
+                await self._downlinks.after_uplink(updated, uplink)
+            except Exception:
+                log.exception("class A downlink failed", device_id=updated.device_id)
+
+    async def close(self) -> None:
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
 
     async def _report(self, stored: StoredDevice, processed: Processed, correlation_ids: Sequence[str]) -> None:
         self._metrics.uplinks.labels(outcome="processed").inc()

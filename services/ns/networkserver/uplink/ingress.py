@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import deque
 from datetime import UTC, datetime
 
 import structlog
@@ -44,6 +45,10 @@ def merge_copies(copies: list[bytes]) -> messages_pb2.UplinkMessage:
 
 
 class UplinkIngress:
+    """Frames whose window this replica opened wait in a deadline-ordered list; one flusher takes
+    every frame whose window closed and runs them as a batch, so each Redis step of the pipeline
+    is one pipelined round trip per batch rather than one per uplink."""
+
     def __init__(
         self,
         dedup: UplinkDeduplicator,
@@ -54,7 +59,9 @@ class UplinkIngress:
         *,
         window_ms: int,
         cooldown_ms: int,
-        concurrency: int = 64,
+        concurrency: int = 48,
+        max_batch: int = 256,
+        max_batches: int = 4,
     ) -> None:
         self._dedup = dedup
         self._data = data
@@ -63,9 +70,14 @@ class UplinkIngress:
         self._metrics = metrics
         self._window_ms = window_ms
         self._cooldown_ms = cooldown_ms
+        self._max_batch = max_batch
         self._tasks: set[asyncio.Task[None]] = set()
-        # Bounds the Redis connections uplinks hold at once: the pool refuses, rather than queues, past its size.
+        # Bounds the Redis connections held at once: the pool refuses, rather than queues, past its size.
         self._slots = asyncio.Semaphore(concurrency)
+        self._batches = asyncio.Semaphore(max_batches)
+        self._due: deque[tuple[float, bytes, PHYPayload]] = deque()
+        self._wakeup = asyncio.Event()
+        self._flusher: asyncio.Task[None] | None = None
 
     async def receive(self, uplink: messages_pb2.UplinkMessage) -> None:
         """Check, decode and deduplicate one received copy; processing continues in the background."""
@@ -92,35 +104,67 @@ class UplinkIngress:
         if outcome == "late":
             await drop(self._bus, self._metrics, uplink, "late_duplicate", [])
             return
-        task = asyncio.create_task(self._after_window(uplink.raw_payload, phy))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        loop = asyncio.get_running_loop()
+        self._due.append((loop.time() + self._window_ms / 1000, uplink.raw_payload, phy))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_loop())
+        self._wakeup.set()
 
-    async def _after_window(self, raw: bytes, phy: PHYPayload) -> None:
+    async def _flush_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._due:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            # The window is the same for every frame, so the list is in deadline order.
+            delay = self._due[0][0] - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+                continue
+            now = loop.time()
+            batch: list[tuple[bytes, PHYPayload]] = []
+            while self._due and self._due[0][0] <= now and len(batch) < self._max_batch:
+                _, raw, phy = self._due.popleft()
+                batch.append((raw, phy))
+            await self._batches.acquire()
+            task = asyncio.create_task(self._run_batch(batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._batch_done)
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._batches.release()
+
+    async def _run_batch(self, batch: list[tuple[bytes, PHYPayload]]) -> None:
         try:
-            await asyncio.sleep(self._window_ms / 1000)
-            async with self._slots:
-                await self._process(raw, phy)
+            started = time.perf_counter()
+            all_copies = await self._dedup.collect_many([raw for raw, _ in batch])
+            data: list[tuple[messages_pb2.UplinkMessage, PHYPayload]] = []
+            for (_raw, phy), copies in zip(batch, all_copies, strict=True):
+                if not copies:
+                    continue
+                merged = merge_copies(copies)
+                merged.correlation_ids.append(f"ns:uplink:{uuid.uuid4().hex}")
+                self._metrics.dedup_size.observe(len(merged.rx_metadata))
+                if isinstance(phy.payload, JoinRequestPayload):
+                    await self._joins.handle(merged, phy)
+                elif isinstance(phy.payload, MACPayload):
+                    data.append((merged, phy))
+            if data:
+                await self._data.handle_batch(data)
+            self._metrics.hop_latency.labels(hop="ns_after_dedup").observe(time.perf_counter() - started)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("uplink processing failed")
-
-    async def _process(self, raw: bytes, phy: PHYPayload) -> None:
-        copies = await self._dedup.collect(raw)
-        if not copies:
-            return
-        merged = merge_copies(copies)
-        merged.correlation_ids.append(f"ns:uplink:{uuid.uuid4().hex}")
-        self._metrics.dedup_size.observe(len(merged.rx_metadata))
-        started = time.perf_counter()
-        if isinstance(phy.payload, JoinRequestPayload):
-            await self._joins.handle(merged, phy)
-        elif isinstance(phy.payload, MACPayload):
-            await self._data.handle(merged, phy)
-        self._metrics.hop_latency.labels(hop="ns_after_dedup").observe(time.perf_counter() - started)
+            log.exception("uplink batch failed", size=len(batch))
 
     async def close(self) -> None:
         """Let in-flight uplinks finish (they hold the only copy of their frame's receptions)."""
+        if self._due:
+            await asyncio.sleep(max(0.0, self._due[-1][0] - asyncio.get_running_loop().time()) + 0.05)
         if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=self._window_ms / 1000 + 5)
+            await asyncio.wait(list(self._tasks), timeout=5)
+        if self._flusher is not None:
+            self._flusher.cancel()
+        await self._data.close()
