@@ -12,19 +12,25 @@ __all__ = [
     "dev_nonce_too_small",
     "device_exists",
     "device_not_found",
+    "duplicate_provisioning_entry",
     "eui_taken",
     "field_not_allowed",
     "identifiers_changed",
     "invalid_field",
+    "invalid_provisioning_entry",
     "join_nonce_exhausted",
     "mic_mismatch",
     "missing_identifiers",
     "no_app_key",
+    "no_end_devices",
     "no_nwk_key",
     "payload_decode",
     "payload_missing",
     "payload_type",
     "peer_role_denied",
+    "provision_entry_count",
+    "provisioner_decode",
+    "provisioner_not_found",
     "registry_busy",
     "reuse_dev_nonce",
     "rj_count_too_small",
@@ -113,4 +119,34 @@ ambiguous_dev_eui = define(
     "ambiguous_dev_eui",
     "DevEUI `{dev_eui}` is registered under several JoinEUIs; a rejoin-request of type 0 or 2 cannot pick one",
     StatusCode.FAILED_PRECONDITION,
+)
+provisioner_not_found = define(
+    _NS, "provisioner_not_found", "provisioner `{id}` not found", StatusCode.FAILED_PRECONDITION
+)
+provisioner_decode = define(
+    _NS, "provisioner_decode", "provisioning data cannot be decoded: {reason}", StatusCode.INVALID_ARGUMENT
+)
+provision_entry_count = define(
+    _NS,
+    "provision_entry_count",
+    "the provisioning data has `{actual}` entries for `{expected}` end devices",
+    StatusCode.INVALID_ARGUMENT,
+)
+no_end_devices = define(
+    _NS,
+    "no_end_devices",
+    "name the end devices to provision with `list`, `range` or `from_data`",
+    StatusCode.INVALID_ARGUMENT,
+)
+invalid_provisioning_entry = define(
+    _NS,
+    "invalid_provisioning_entry",
+    "provisioning entry `{index}` cannot be provisioned: {reason}",
+    StatusCode.INVALID_ARGUMENT,
+)
+duplicate_provisioning_entry = define(
+    _NS,
+    "duplicate_provisioning_entry",
+    "provisioning entries `{first}` and `{second}` share the {what} `{value}`",
+    StatusCode.INVALID_ARGUMENT,
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 from google.protobuf import empty_pb2
 
+from joinserver.provision import Provisioning
 from joinserver.registry import EndDevices, touches_root_keys
 from lorastack.rights import RightsClient
 from ttn.lorawan.v3 import end_device_pb2, identifiers_pb2, joinserver_pb2, joinserver_pb2_grpc, rights_pb2
@@ -20,8 +21,9 @@ _WRITE_KEYS = rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE_KEYS
 
 
 class JsEndDeviceRegistryServicer(joinserver_pb2_grpc.JsEndDeviceRegistryServicer):
-    def __init__(self, devices: EndDevices, rights: RightsClient) -> None:
+    def __init__(self, devices: EndDevices, provisioning: Provisioning, rights: RightsClient) -> None:
         self._devices = devices
+        self._provisioning = provisioning
         self._rights = rights
 
     async def Get(self, request: end_device_pb2.GetEndDeviceRequest, context: Any) -> end_device_pb2.EndDevice:
@@ -46,6 +48,8 @@ class JsEndDeviceRegistryServicer(joinserver_pb2_grpc.JsEndDeviceRegistryService
     async def Provision(
         self, request: joinserver_pb2.ProvisionEndDevicesRequest, context: Any
     ) -> AsyncIterator[end_device_pb2.EndDevice]:
-        # Deprecated in The Things Stack; the interceptor answers UNIMPLEMENTED.
-        raise NotImplementedError
-        yield end_device_pb2.EndDevice()  # pragma: no cover - makes this an async generator
+        # Deprecated in The Things Stack, kept for its clients. Everything is stored before the first
+        # device is sent, so a client that sees an error knows that nothing was created.
+        await self._rights.require("application", request.application_ids.application_id, _WRITE_KEYS)
+        for device in await self._provisioning.provision(request):
+            yield device

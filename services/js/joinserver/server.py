@@ -12,6 +12,8 @@ from joinserver.grpc_registry import JsEndDeviceRegistryServicer
 from joinserver.join import JoinHandler
 from joinserver.keyvault import KeyVault
 from joinserver.observability import JoinMetrics
+from joinserver.provision import Provisioning
+from joinserver.provisioning import Provisioners, default_provisioners
 from joinserver.redisstore import RedisDeviceRegistry
 from joinserver.registry import EndDevices
 from joinserver.sessions import SessionKeys
@@ -23,7 +25,7 @@ __all__ = ["build"]
 log = structlog.get_logger(__name__)
 
 
-async def build(config: JoinServerConfig) -> Component:
+async def build(config: JoinServerConfig, provisioners: Provisioners | None = None) -> Component:
     component = Component("js", config)
     redis = connect_redis(component, config.redis_url)
     nats_client = await connect_nats(component)
@@ -47,6 +49,7 @@ async def build(config: JoinServerConfig) -> Component:
     component.add_service("ttn.lorawan.v3.NetworkCryptoService", NetworkCryptoServicer(devices, vault))
     component.add_service("ttn.lorawan.v3.ApplicationCryptoService", ApplicationCryptoServicer(devices, vault))
     rights = rights_client(component, bus)
-    registry = JsEndDeviceRegistryServicer(EndDevices(devices, vault, bus), rights)
+    provisioning = Provisioning(devices, provisioners or default_provisioners(), bus)
+    registry = JsEndDeviceRegistryServicer(EndDevices(devices, vault, bus), provisioning, rights)
     component.add_service("ttn.lorawan.v3.JsEndDeviceRegistry", registry)
     return component

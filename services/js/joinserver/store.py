@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,6 +45,11 @@ class DeviceRegistry(Protocol):
 
     async def update(self, application_id: str, device_id: str, fn: Update) -> Change:
         """Read, apply ``fn`` (pure; it may raise to abort) and write atomically, retrying on conflict."""
+        ...
+
+    async def create_many(self, devices: Sequence[end_device_pb2.EndDevice]) -> None:
+        """Store new devices all at once or none of them: fails with ``device_exists`` or ``eui_taken``
+        when any of them is registered already."""
         ...
 
 

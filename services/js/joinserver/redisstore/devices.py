@@ -8,6 +8,7 @@ Session keys expire ``session_ttl`` seconds after they were issued or last read.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
@@ -131,6 +132,39 @@ class RedisDeviceRegistry:
                 except WatchError:
                     continue
         raise errors.registry_busy(device=f"{application_id}/{device_id}")
+
+    async def create_many(self, devices: Sequence[end_device_pb2.EndDevice]) -> None:
+        # One transaction over every device key and EUI index key, so a concurrent Set or join can
+        # neither slip in between the checks and the writes nor see half of the batch.
+        if not devices:
+            return
+        device_keys = [self._device_key(d.ids.application_ids.application_id, d.ids.device_id) for d in devices]
+        eui_keys = [self._eui_key(d.ids.join_eui, d.ids.dev_eui) for d in devices]
+        for _ in range(_ATTEMPTS):
+            async with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    await pipe.watch(*device_keys, *eui_keys)
+                    present = await pipe.mget(device_keys)
+                    owners = await pipe.mget(eui_keys)
+                    for device, found, owner in zip(devices, present, owners, strict=True):
+                        ids = device.ids
+                        if found is not None:
+                            raise errors.device_exists(device=f"{ids.application_ids.application_id}/{ids.device_id}")
+                        if owner is not None:
+                            raise errors.eui_taken(
+                                join_eui=ids.join_eui.hex().upper(), dev_eui=ids.dev_eui.hex().upper()
+                            )
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    for device, device_key, eui_key in zip(devices, device_keys, eui_keys, strict=True):
+                        ref = f"{device.ids.application_ids.application_id}:{device.ids.device_id}"
+                        pipe.set(device_key, device.SerializeToString())
+                        pipe.set(eui_key, ref)
+                        pipe.sadd(self._dev_eui_key(device.ids.dev_eui), ref)
+                    await pipe.execute()
+                    return
+                except WatchError:
+                    continue
+        raise errors.registry_busy(device=f"{devices[0].ids.application_ids.application_id}/*")
 
     async def _expired_sessions(self, sessions_key: str) -> list[bytes]:
         """Members of a device's session set whose keys Redis has expired (one round trip)."""
