@@ -16,6 +16,7 @@ __all__ = [
     "ERR_NO_DEV_ADDR_PREFIX",
     "ERR_NO_SESSION",
     "ERR_STORE_CONFLICT",
+    "ERR_STORE_UNAVAILABLE",
     "ERR_UNKNOWN_FREQUENCY_PLAN",
 ]
 
@@ -44,6 +45,9 @@ ERR_DOWNLINK_PAYLOAD_TOO_LONG = define(
     "application_downlink_too_long",
     "application downlink of {length} bytes exceeds {maximum} bytes at the current data rate",
     grpc.StatusCode.INVALID_ARGUMENT,
+)
+ERR_STORE_UNAVAILABLE = define(
+    _NS, "store_unavailable", "the device store cannot be reached", grpc.StatusCode.UNAVAILABLE
 )
 ERR_MISSING_APPLICATION_ID = define(
     _NS,

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from lorastack.storage.redis import Keys
+from networkserver.errors import ERR_STORE_UNAVAILABLE
 from ttn.lorawan.v3 import messages_pb2
 
 __all__ = ["RedisApplicationUpQueue"]
@@ -55,9 +57,13 @@ class RedisApplicationUpQueue:
     ) -> list[tuple[bytes, messages_pb2.ApplicationUp]]:
         key = self.stream_key(application_id)
         await self._ensure_group(key)
-        answer = await self._redis.xreadgroup(
-            _GROUP, consumer, {key: "0" if pending else ">"}, count=count, block=None if pending else block_ms
-        )
+        try:
+            answer = await self._redis.xreadgroup(
+                _GROUP, consumer, {key: "0" if pending else ">"}, count=count, block=None if pending else block_ms
+            )
+        except RedisConnectionError as err:
+            # Ends the link with UNAVAILABLE (the AS reconnects), e.g. while this replica shuts down.
+            raise ERR_STORE_UNAVAILABLE(cause=err) from err
         out: list[tuple[bytes, messages_pb2.ApplicationUp]] = []
         streams: list[Any] = list(answer or [])
         for _stream, entries in streams:
