@@ -41,7 +41,7 @@ def _data(*entries: dict[str, Any]) -> bytes:
     return json.dumps(list(entries)).encode()
 
 
-def _request(data: bytes, provisioner_id: str = "json", **form: Any) -> joinserver_pb2.ProvisionEndDevicesRequest:
+def _request(data: bytes, *, provisioner_id: str = "json", **form: Any) -> joinserver_pb2.ProvisionEndDevicesRequest:
     request = joinserver_pb2.ProvisionEndDevicesRequest(provisioner_id=provisioner_id, provisioning_data=data, **form)
     request.application_ids.application_id = "app-1"
     return request
@@ -123,7 +123,9 @@ def test_from_data_form_asks_the_provisioner() -> None:
     assert device.ids.join_eui == JOIN_EUI
 
 
-FROM_DATA = {"from_data": joinserver_pb2.ProvisionEndDevicesRequest.IdentifiersFromData(join_eui=JOIN_EUI)}
+FROM_DATA: dict[str, Any] = {
+    "from_data": joinserver_pb2.ProvisionEndDevicesRequest.IdentifiersFromData(join_eui=JOIN_EUI)
+}
 
 
 @pytest.mark.parametrize(
