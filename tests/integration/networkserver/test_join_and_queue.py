@@ -108,6 +108,8 @@ async def test_join_then_first_uplink(cluster: Cluster) -> None:
     (forwarded,) = cluster.peers.join.requests
     assert forwarded.selected_mac_version == lorawan_pb2.MAC_V1_0_3
     assert forwarded.net_id == bytes.fromhex("000013")
+    # EU868: the plan's five channels beyond the band's three go in the join-accept's CFList.
+    assert list(forwarded.cf_list.freq) == [8_671_000, 8_673_000, 8_675_000, 8_677_000, 8_679_000]
     dev_addr = forwarded.dev_addr
     assert dev_addr[0] >> 1 == 0x13
     (scheduled,) = cluster.peers.gateway.requests

@@ -12,7 +12,7 @@ import structlog
 
 from lorastack import events
 from lorastack.events import EventBus
-from lorastack.lorawan import DevAddrPrefix, JoinRequestPayload, NetID, PHYPayload
+from lorastack.lorawan import Band, CFListType, DevAddrPrefix, JoinRequestPayload, NetID, PHYPayload
 from networkserver.downlink.gateways import GatewayScheduler, RxWindow, downlink_paths
 from networkserver.macstate import initial_mac_state, plan_and_band
 from networkserver.observability import (
@@ -64,6 +64,22 @@ def _join_request(
     return request
 
 
+def _add_cf_list(request: join_pb2.JoinRequest, state: end_device_pb2.MACState, band: Band) -> None:
+    """Offer up to five of the plan's extra channels in the join-accept's CFList (bands with a
+    frequency CFList, RP002 section 2.2.4), and count them as known from the start."""
+    if band.cf_list_type != CFListType.FREQUENCIES:
+        return
+    current = state.current_parameters
+    known = {ch.uplink_frequency for ch in current.channels}
+    extra = [ch for ch in state.desired_parameters.channels if ch.uplink_frequency not in known][:5]
+    if not extra:
+        return
+    request.cf_list.type = lorawan_pb2.FREQUENCIES
+    request.cf_list.freq.extend(int(ch.uplink_frequency) // 100 for ch in extra)
+    for channel in extra:
+        current.channels.add().CopyFrom(channel)
+
+
 class JoinHandler:
     def __init__(
         self,
@@ -105,8 +121,10 @@ class JoinHandler:
         state.current_parameters.rx1_data_rate_offset = state.desired_parameters.rx1_data_rate_offset
         state.current_parameters.rx2_data_rate_index = state.desired_parameters.rx2_data_rate_index
         state.current_parameters.rx2_frequency = state.desired_parameters.rx2_frequency
+        state.current_parameters.rx1_delay = state.desired_parameters.rx1_delay
         dev_addr = generate_dev_addr(self._prefixes).value
         request = _join_request(device, uplink, phy, state, dev_addr, self._net_id)
+        _add_cf_list(request, state, plan_and_band(device.frequency_plan_id)[1])
         answer = await self._forward(stored, request, uplink)
         if answer is None:
             return False
@@ -120,6 +138,8 @@ class JoinHandler:
         state.queued_join_accept.net_id = self._net_id.value
         state.queued_join_accept.request.downlink_settings.CopyFrom(request.downlink_settings)
         state.queued_join_accept.request.rx_delay = request.rx_delay
+        if request.HasField("cf_list"):
+            state.queued_join_accept.request.cf_list.CopyFrom(request.cf_list)
         state.queued_join_accept.correlation_ids.extend(uplink.correlation_ids)
 
         async def mutate(target: end_device_pb2.EndDevice) -> list[messages_pb2.ApplicationUp]:
