@@ -177,3 +177,26 @@ async def test_generate_dev_addr_grpc(ns: tuple[Component, NetworkServerConfig, 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{component.grpc_port}") as channel:
         answer = await networkserver_pb2_grpc.NsStub(channel).GenerateDevAddr(empty_pb2.Empty(), metadata=USER_MD)
     assert answer.dev_addr[0] >> 1 == 0x13
+
+
+async def test_rest_post_creates_and_refuses_without_rights(ns: tuple[Component, NetworkServerConfig, Peers]) -> None:
+    component, _, _ = ns
+    url = f"http://127.0.0.1:{component.http_port}/api/v3/ns/applications/{APP}/devices"
+    body = {
+        "end_device": {
+            "ids": {"device_id": "dev-post", "application_ids": {"application_id": APP}},
+            "frequency_plan_id": "EU_863_870",
+            "lorawan_version": "MAC_V1_0_3",
+            "lorawan_phy_version": "PHY_V1_0_3_REV_A",
+            "supports_join": True,
+        },
+        "field_mask": {"paths": ["frequency_plan_id", "lorawan_version", "lorawan_phy_version", "supports_join"]},
+    }
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, json=body, headers={"Authorization": "Bearer NNSXS.OTHER.KEY"}) as resp:
+            assert resp.status == 403
+        async with http.post(url, json=body, headers={"Authorization": USER_MD[0][1]}) as resp:
+            assert resp.status == 200, await resp.text()
+            created = await resp.json()
+    assert created["ids"]["device_id"] == "dev-post"
+    assert created["supports_join"] is True
