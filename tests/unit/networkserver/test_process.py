@@ -18,6 +18,7 @@ from lorastack.lorawan import (
     encrypt_fopts,
     get_band,
 )
+from networkserver.downlink.frames import build_data_downlink
 from networkserver.mac import encode_stored
 from networkserver.store import StoredDevice
 from networkserver.uplink.match import Match
@@ -84,3 +85,24 @@ def test_lorawan_1_0_fopts_in_clear_and_confirmed_needs_downlink() -> None:
     assert not device.mac_state.pending_requests  # the device ignored DevStatusReq
     assert processed.needs_downlink and not processed.application_ups
     assert device.mac_state.recent_uplinks[-1].payload.mac_payload.full_f_cnt == 12
+
+
+def test_unacknowledged_confirmed_downlink_is_retransmitted_then_nacked() -> None:
+    device = _device(lorawan_pb2.MAC_V1_0_3)
+    device.session.keys.session_key_id = b"old"
+    device.session.keys.f_nwk_s_int_key.key = bytes(16)
+    sent = device.mac_state.pending_application_downlink
+    sent.session_key_id, sent.f_cnt, sent.f_port, sent.confirmed = b"old", 4, 1, True
+    sent.confirmed_retry.max_attempts.value = 2
+    device.session.last_n_f_cnt_down = device.session.last_a_f_cnt_down = 4
+    device.mac_state.recent_downlinks.add()
+    nack = MACPayload(FHDR(ADDR, FCtrl(ack=False), 5))
+    processed = process_data_uplink(device, Match(StoredDevice("a", "d", "1", device), False, 5), _facts(nack))
+    assert not processed.application_ups
+    assert processed.needs_downlink
+    built = build_data_downlink(device, [], ack=False)
+    assert built is not None and built.application is not None
+    assert (built.f_cnt, built.application.confirmed_retry.attempt) == (4, 1)
+    device.mac_state.pending_application_downlink.CopyFrom(built.application)
+    processed = process_data_uplink(device, Match(StoredDevice("a", "d", "1", device), False, 6), _facts(nack))
+    assert [u.WhichOneof("up") for u in processed.application_ups] == ["downlink_nack"]

@@ -67,7 +67,9 @@ def _take_application(
     minimum = next_f_cnt_down(device, application=True)
     while queue:
         head = queue[0]
-        if head.session_key_id == device.session.keys.session_key_id and head.f_cnt >= minimum:
+        # A confirmed downlink being retransmitted keeps the counter it was first sent with.
+        retransmission = head.confirmed_retry.attempt > 0 and head.f_cnt == minimum - 1
+        if head.session_key_id == device.session.keys.session_key_id and (head.f_cnt >= minimum or retransmission):
             return head, invalid
         stale = messages_pb2.ApplicationDownlink()
         stale.CopyFrom(head)

@@ -25,9 +25,11 @@ from networkserver.macstate import initial_mac_state
 from networkserver.uplink.match import Match, key_of
 from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2, messages_pb2
 
-__all__ = ["RECENT_UPLINKS", "Processed", "UplinkFacts", "process_data_uplink"]
+__all__ = ["DEFAULT_CONFIRMED_ATTEMPTS", "RECENT_UPLINKS", "Processed", "UplinkFacts", "process_data_uplink"]
 
 RECENT_UPLINKS = 20
+# Transmissions of a confirmed downlink when the application does not say (ConfirmedRetry.max_attempts).
+DEFAULT_CONFIRMED_ATTEMPTS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +135,28 @@ def _acknowledgement(device: end_device_pb2.EndDevice, ack: bool) -> messages_pb
     pending = messages_pb2.ApplicationDownlink()
     pending.CopyFrom(state.pending_application_downlink)
     state.ClearField("pending_application_downlink")
+    if not ack and _retry(device, pending):
+        return None
     up = messages_pb2.ApplicationUp(end_device_ids=device.ids, correlation_ids=pending.correlation_ids)
     (up.downlink_ack if ack else up.downlink_nack).CopyFrom(pending)
     return up
+
+
+def _retry(device: end_device_pb2.EndDevice, pending: messages_pb2.ApplicationDownlink) -> bool:
+    """Put an unacknowledged confirmed downlink back at the head of the queue for another attempt
+    (same frame counter: a retransmission), unless its attempts are used up or its session ended."""
+    retry = pending.confirmed_retry
+    limit = retry.max_attempts.value if retry.HasField("max_attempts") else DEFAULT_CONFIRMED_ATTEMPTS
+    session = device.session
+    if retry.attempt + 1 >= limit or pending.session_key_id != session.keys.session_key_id:
+        return False
+    again = messages_pb2.ApplicationDownlink()
+    again.CopyFrom(pending)
+    again.confirmed_retry.attempt = retry.attempt + 1
+    queue = list(session.queued_application_downlinks)
+    del session.queued_application_downlinks[:]
+    session.queued_application_downlinks.extend([again, *queue])
+    return True
 
 
 def process_data_uplink(device: end_device_pb2.EndDevice, match: Match, facts: UplinkFacts) -> Processed:
