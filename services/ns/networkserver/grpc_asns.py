@@ -5,6 +5,7 @@ The link names its application in the ``id`` call metadata, as The Things Stack'
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from google.protobuf import empty_pb2
 from lorastack.rights import RightsClient
 from networkserver import errors
 from networkserver.downlink.queue import DownlinkQueue
+from networkserver.observability import NsMetrics
 from networkserver.store import ApplicationUpQueue
 from ttn.lorawan.v3 import identifiers_pb2, messages_pb2, networkserver_pb2_grpc, rights_pb2
 
@@ -33,8 +35,15 @@ def _ids(ids: identifiers_pb2.EndDeviceIdentifiers) -> tuple[str, str]:
 
 class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
     def __init__(
-        self, ups: ApplicationUpQueue, queue: DownlinkQueue, rights: RightsClient, *, block_ms: int = 1000
+        self,
+        ups: ApplicationUpQueue,
+        queue: DownlinkQueue,
+        rights: RightsClient,
+        *,
+        block_ms: int = 1000,
+        metrics: NsMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._ups = ups
         self._queue = queue
         self._rights = rights
@@ -53,7 +62,11 @@ class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
             if pending and not batch:
                 pending = False
                 continue
+            now = time.time()
             for _entry_id, up in batch:
+                if up.HasField("received_at") and self._metrics is not None:
+                    waited = now - up.received_at.ToNanoseconds() / 1e9
+                    self._metrics.hop_latency.labels(hop="received_to_as_link").observe(max(0.0, waited))
                 yield up
             await self._ups.ack(app_id, [entry_id for entry_id, _ in batch])
 

@@ -74,7 +74,8 @@ async def build(config: NetworkServerConfig) -> Component:
     )
     component.add_service("ttn.lorawan.v3.Ns", NsServicer(config.dev_addr_prefixes))
     component.add_service("ttn.lorawan.v3.GsNs", GsNsServicer(ingress))
-    component.add_service("ttn.lorawan.v3.AsNs", AsNsServicer(ups, DownlinkQueue(devices, downlinks), rights))
+    asns = AsNsServicer(ups, DownlinkQueue(devices, downlinks), rights, metrics=metrics)
+    component.add_service("ttn.lorawan.v3.AsNs", asns)
     component.spawn(lambda: downlinks.run_tasks(config.ns_downlink_poll_ms), "ns-downlink-tasks")
     # Registered after the Redis client so that, stopping in reverse, uplinks finish before Redis closes.
     component.on_stop(ingress.close)

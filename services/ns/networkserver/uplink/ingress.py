@@ -92,8 +92,12 @@ class UplinkIngress:
         if phy.mhdr.mtype not in (*_DATA_UP, MType.JOIN_REQUEST):
             await drop(self._bus, self._metrics, uplink, "unsupported_message_type", [])
             return
-        if not uplink.HasField("received_at"):
-            uplink.received_at.CopyFrom(timestamp(datetime.now(UTC)))
+        now = datetime.now(UTC)
+        if uplink.HasField("received_at"):
+            hop = (now - uplink.received_at.ToDatetime(UTC)).total_seconds()
+            self._metrics.hop_latency.labels(hop="gs_to_ns").observe(max(0.0, hop))
+        else:
+            uplink.received_at.CopyFrom(timestamp(now))
         async with self._slots:
             outcome = await self._dedup.add(
                 uplink.raw_payload, uplink.SerializeToString(), self._window_ms, self._cooldown_ms
