@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import aiohttp
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
@@ -191,3 +192,22 @@ async def test_confirmed_uplink_is_acknowledged_with_rx2_fallback(cluster: Clust
     names = await event_names(cluster.config)
     assert "ns.down.data.schedule.success" in names
     assert "ns.mac.link_check.request" in names
+
+
+async def test_gsns_needs_the_cluster_key_and_metrics_are_scraped(cluster: Cluster) -> None:
+    async with cluster.channel() as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await networkserver_pb2_grpc.GsNsStub(channel).HandleUplink(
+                uplink_message(data_uplink(DEV_ADDR, 1))[0], metadata=USER_MD
+            )
+    assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    await _send(cluster, uplink_message(data_uplink(DEV_ADDR, 1), ("gw-1", "gw-2")), spread=False)
+    await asyncio.sleep(0.4)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{cluster.nss[0].http_port}/metrics") as resp,
+    ):
+        text = await resp.text()
+    assert 'lorastack_ns_uplinks_total{outcome="processed"} 1.0' in text
+    assert "lorastack_ns_uplink_gateways_bucket" in text
+    assert 'lorastack_ns_hop_latency_seconds_count{hop="gs_to_ns"}' in text
