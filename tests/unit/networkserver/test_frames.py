@@ -97,3 +97,13 @@ def test_lorawan_1_1_encrypts_fopts_and_uses_nfcntdown() -> None:
     plain = encrypt_fopts(AES128Key(E_KEY), ADDR, 10, phy.payload.fhdr.f_opts, uplink=False)
     assert parse_mac_commands(plain, uplink=False) == [LinkCheckAns(5, 1)]
     assert phy.mic == data_downlink_mic(AES128Key(S_KEY), ADDR, 10, built.raw[:-4], conf_fcnt=77)
+
+
+def test_too_long_for_the_window_fails_the_downlink() -> None:
+    device = _device()
+    device.session.queued_application_downlinks.append(_down(1))
+    device.session.queued_application_downlinks[0].frm_payload = bytes(60)
+    built = build_data_downlink(device, [], ack=False, max_frm_payload=51)
+    assert built is not None and not built.raw
+    assert [d.f_cnt for d in built.failed] == [1]
+    assert not device.session.queued_application_downlinks

@@ -29,13 +29,18 @@ from networkserver.registry import update_device
 from networkserver.store import DeviceRegistry, DownlinkTaskQueue, StoredDevice
 from networkserver.uplink.data import data_rate_index
 from networkserver.uplink.process import timestamp
-from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2, messages_pb2
+from ttn.lorawan.v3 import end_device_pb2, error_pb2, lorawan_pb2, messages_pb2
 
 __all__ = ["Downlinks"]
 
 log = structlog.get_logger(logger_name="networkserver.downlink")
 
 _RECENT_DOWNLINKS = 10
+_TOO_LONG = error_pb2.ErrorDetails(
+    namespace="pkg/networkserver",
+    name="application_downlink_too_long",
+    message_format="application downlink is too long for the data rate of its window",
+)
 _RETRY_MS = 1000
 
 
@@ -148,7 +153,7 @@ class Downlinks:
         requests: Sequence[MACCommand],
         message: messages_pb2.DownlinkMessage | None,
     ) -> None:
-        invalid_f_cnts = {(d.session_key_id, d.f_cnt) for d in built.invalidated}
+        invalid_f_cnts = {(d.session_key_id, d.f_cnt) for d in (*built.invalidated, *built.failed)}
 
         async def mutate(device: end_device_pb2.EndDevice) -> list[messages_pb2.ApplicationUp]:
             session, state = device.session, device.mac_state
@@ -166,6 +171,11 @@ class Downlinks:
                 up = messages_pb2.ApplicationUp(end_device_ids=device.ids)
                 up.downlink_queue_invalidated.downlinks.extend(built.invalidated)
                 up.downlink_queue_invalidated.session_key_id = session.keys.session_key_id
+                ups.append(up)
+            for down in built.failed:
+                up = messages_pb2.ApplicationUp(end_device_ids=device.ids, correlation_ids=down.correlation_ids)
+                up.downlink_failed.downlink.CopyFrom(down)
+                up.downlink_failed.error.CopyFrom(_TOO_LONG)
                 ups.append(up)
             if message is None:
                 return ups

@@ -38,6 +38,8 @@ class DataDownlink:
     mac_commands: list[MACCommand]
     confirmed: bool
     invalidated: list[messages_pb2.ApplicationDownlink] = field(default_factory=list)
+    # Too long for the data rate of the window: dropped from the queue and reported as failed.
+    failed: list[messages_pb2.ApplicationDownlink] = field(default_factory=list)
 
 
 def _is_v11(device: end_device_pb2.EndDevice) -> bool:
@@ -103,12 +105,16 @@ def build_data_downlink(
     session = device.session
     responses = [c for c in (decode_stored(s, uplink=False) for s in device.mac_state.queued_responses) if c]
     application, invalidated = _take_application(device)
+    failed: list[messages_pb2.ApplicationDownlink] = []
     if application is not None and len(application.frm_payload) > max_frm_payload:
+        failed.append(messages_pb2.ApplicationDownlink())
+        failed[0].CopyFrom(application)
+        del session.queued_application_downlinks[0]
         application = None
     limit = MAX_F_OPTS if application is not None else max_frm_payload
     mac = _fit([*responses, *requests], limit)
     if application is None and not mac and not ack:
-        return DataDownlink(b"", 0, None, [], False, invalidated) if invalidated else None
+        return DataDownlink(b"", 0, None, [], False, invalidated, failed) if invalidated or failed else None
     v11 = _is_v11(device)
     addr = DevAddr(session.dev_addr)
     f_cnt = application.f_cnt if application is not None else next_f_cnt_down(device, application=False)
@@ -138,4 +144,4 @@ def build_data_downlink(
     mic = data_downlink_mic(mic_key, addr, f_cnt, signed, conf_fcnt=ack_f_cnt if (v11 and ack) else 0)
     if application is not None:
         del session.queued_application_downlinks[0]
-    return DataDownlink(signed + mic, f_cnt, application, mac, confirmed, invalidated)
+    return DataDownlink(signed + mic, f_cnt, application, mac, confirmed, invalidated, failed)
