@@ -17,12 +17,13 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 import nats
 import uvloop
-from google.protobuf import field_mask_pb2
+from google.protobuf import empty_pb2, field_mask_pb2
 from redis.asyncio import Redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,9 +161,17 @@ async def run(args: argparse.Namespace) -> None:
         channels = [grpc.aio.insecure_channel(f"127.0.0.1:{p}") for p in ports]
 
         async def link() -> None:
-            call = networkserver_pb2_grpc.AsNsStub(channels[-1]).LinkApplication(metadata=(*CLUSTER_MD, ("id", APP)))
+            acks: asyncio.Queue[empty_pb2.Empty] = asyncio.Queue()
+
+            async def requests() -> AsyncIterator[empty_pb2.Empty]:
+                while True:
+                    yield await acks.get()
+
+            stub = networkserver_pb2_grpc.AsNsStub(channels[-1])
+            call = stub.LinkApplication(requests(), metadata=(*CLUSTER_MD, ("id", APP)))
             received = 0
             async for up in call:
+                acks.put_nowait(empty_pb2.Empty())
                 serial = int.from_bytes(up.uplink_message.frm_payload, "big")
                 e2e_latency.append(time.perf_counter() - sent_at[serial] - args.window_ms / 1000)
                 received += 1

@@ -5,7 +5,10 @@ The link names its application in the ``id`` call metadata, as The Things Stack'
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -33,6 +36,48 @@ def _ids(ids: identifiers_pb2.EndDeviceIdentifiers) -> tuple[str, str]:
     return ids.application_ids.application_id, ids.device_id
 
 
+class _Acknowledgements:
+    """The AS answers each ApplicationUp with an Empty once it holds the message; only then is the
+    entry removed from the stream. What was not acknowledged is sent again on the next link."""
+
+    def __init__(self, ups: ApplicationUpQueue, app_id: str) -> None:
+        self._ups = ups
+        self._app_id = app_id
+        self._unacknowledged: deque[bytes] = deque()
+        self._ready: list[bytes] = []
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def sent(self, entry_id: bytes) -> None:
+        self._unacknowledged.append(entry_id)
+
+    def start(self, requests: AsyncIterator[empty_pb2.Empty]) -> None:
+        self._tasks = [asyncio.create_task(self._receive(requests)), asyncio.create_task(self._flush())]
+
+    async def _receive(self, requests: AsyncIterator[empty_pb2.Empty]) -> None:
+        async for _ in requests:
+            if self._unacknowledged:
+                self._ready.append(self._unacknowledged.popleft())
+                self._wake.set()
+
+    async def _flush(self) -> None:
+        while not self._closing or self._ready:
+            await self._wake.wait()
+            self._wake.clear()
+            ids, self._ready = self._ready, []
+            if ids:
+                await self._ups.ack(self._app_id, ids)
+
+    async def stop(self) -> None:
+        # The flusher is told to finish rather than cancelled, so no Redis call is cut in half.
+        self._tasks[0].cancel()
+        self._closing = True
+        self._wake.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._tasks[1], 2)
+
+
 class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
     def __init__(
         self,
@@ -56,19 +101,24 @@ class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
         if not isinstance(app_id, str) or not app_id:
             raise errors.ERR_MISSING_APPLICATION_ID()
         await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_LINK)
-        pending = True
-        while True:
-            batch = await self._ups.read(app_id, _CONSUMER, pending=pending, count=_BATCH, block_ms=self._block_ms)
-            if pending and not batch:
-                pending = False
-                continue
-            now = time.time()
-            for _entry_id, up in batch:
-                if up.HasField("received_at") and self._metrics is not None:
-                    waited = now - up.received_at.ToNanoseconds() / 1e9
-                    self._metrics.hop_latency.labels(hop="received_to_as_link").observe(max(0.0, waited))
-                yield up
-            await self._ups.ack(app_id, [entry_id for entry_id, _ in batch])
+        acks = _Acknowledgements(self._ups, app_id)
+        acks.start(request_iterator)
+        try:
+            pending = True
+            while True:
+                batch = await self._ups.read(app_id, _CONSUMER, pending=pending, count=_BATCH, block_ms=self._block_ms)
+                if pending and not batch:
+                    pending = False
+                    continue
+                now = time.time()
+                for entry_id, up in batch:
+                    if up.HasField("received_at") and self._metrics is not None:
+                        waited = now - up.received_at.ToNanoseconds() / 1e9
+                        self._metrics.hop_latency.labels(hop="received_to_as_link").observe(max(0.0, waited))
+                    acks.sent(entry_id)
+                    yield up
+        finally:
+            await acks.stop()
 
     async def DownlinkQueuePush(self, request: messages_pb2.DownlinkQueueRequest, context: Context) -> empty_pb2.Empty:
         app_id, dev_id = _ids(request.end_device_ids)

@@ -13,6 +13,7 @@ from typing import Any
 
 import grpc
 import nats
+from google.protobuf import empty_pb2
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
@@ -28,6 +29,7 @@ from ttn.lorawan.v3 import (
     join_pb2,
     joinserver_pb2_grpc,
     messages_pb2,
+    networkserver_pb2_grpc,
     rights_pb2,
 )
 
@@ -180,3 +182,30 @@ async def event_names(config: NetworkServerConfig, wait: float = 0.5) -> list[st
     finally:
         await nc.close()
     return names
+
+
+async def read_link(
+    channel: grpc.aio.Channel, application_id: str, count: int, timeout: float = 3.0
+) -> list[messages_pb2.ApplicationUp]:
+    """Read up to ``count`` messages from AsNs.LinkApplication, acknowledging each as the AS does;
+    stops early (without raising) when ``timeout`` passes."""
+    acks: asyncio.Queue[empty_pb2.Empty] = asyncio.Queue()
+
+    async def requests() -> AsyncIterator[empty_pb2.Empty]:
+        while True:
+            yield await acks.get()
+
+    call = networkserver_pb2_grpc.AsNsStub(channel).LinkApplication(
+        requests(), metadata=(*CLUSTER_MD, ("id", application_id))
+    )
+    out: list[messages_pb2.ApplicationUp] = []
+    try:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while len(out) < count:
+                    out.append(await call.read())
+                    acks.put_nowait(empty_pb2.Empty())
+        await asyncio.sleep(0.1)  # let the acknowledgements reach the NS
+    finally:
+        call.cancel()
+    return out

@@ -14,11 +14,11 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from integration.networkserver.frames import data_uplink, uplink_message
-from integration.networkserver.nsharness import CLUSTER_KEY, CLUSTER_MD, new_tag, ns_config
+from integration.networkserver.nsharness import CLUSTER_KEY, CLUSTER_MD, new_tag, ns_config, read_link
 from integration.networkserver.nsharness import _cleanup as cleanup_stores
 from integration.networkserver.test_registry import ALL_PATHS, APP, abp_device
 from support import free_port
-from ttn.lorawan.v3 import end_device_pb2, messages_pb2, networkserver_pb2_grpc
+from ttn.lorawan.v3 import end_device_pb2, networkserver_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -66,17 +66,8 @@ async def test_exactly_once_across_processes(two_processes: list[int]) -> None:
     for port, message in zip((first, second, first), messages, strict=True):
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             await networkserver_pb2_grpc.GsNsStub(channel).HandleUplink(message, metadata=CLUSTER_MD)
-    received: list[messages_pb2.ApplicationUp] = []
     async with grpc.aio.insecure_channel(f"127.0.0.1:{second}") as channel:
-        call = networkserver_pb2_grpc.AsNsStub(channel).LinkApplication(metadata=(*CLUSTER_MD, ("id", APP)))
-        try:
-            async with asyncio.timeout(1.5):
-                while True:
-                    received.append(await call.read())
-        except TimeoutError:
-            pass
-        finally:
-            call.cancel()
+        received = await read_link(channel, APP, 2, timeout=1.5)
     assert len(received) == 1
     uplink = received[0].uplink_message
     assert uplink.frm_payload == b"once"

@@ -21,6 +21,7 @@ from integration.networkserver.nsharness import (
     fake_peers,
     new_tag,
     ns_config,
+    read_link,
     running_ns,
 )
 from integration.networkserver.test_registry import ALL_PATHS, APP, abp_device
@@ -84,15 +85,10 @@ async def _device(cluster: Cluster) -> end_device_pb2.EndDevice:
 
 async def _link_read(cluster: Cluster, count: int, timeout: float = 3.0) -> list[messages_pb2.ApplicationUp]:
     async with cluster.channel(1) as channel:
-        call = networkserver_pb2_grpc.AsNsStub(channel).LinkApplication(metadata=(*CLUSTER_MD, ("id", APP)))
-        out: list[messages_pb2.ApplicationUp] = []
-        try:
-            async with asyncio.timeout(timeout):
-                while len(out) < count:
-                    out.append(await call.read())
-        finally:
-            call.cancel()
-        return out
+        out = await read_link(channel, APP, count, timeout)
+    if len(out) < count:
+        raise TimeoutError(f"got {len(out)} of {count} messages")
+    return out
 
 
 def _uplinks_metric(component: Component, outcome: str) -> float:
@@ -211,3 +207,18 @@ async def test_gsns_needs_the_cluster_key_and_metrics_are_scraped(cluster: Clust
     assert 'lorastack_ns_uplinks_total{outcome="processed"} 1.0' in text
     assert "lorastack_ns_uplink_gateways_bucket" in text
     assert 'lorastack_ns_hop_latency_seconds_count{hop="gs_to_ns"}' in text
+
+
+async def test_unacknowledged_ups_are_sent_again_on_the_next_link(cluster: Cluster) -> None:
+    await _send(cluster, uplink_message(data_uplink(DEV_ADDR, 1, payload=b"keep")), spread=False)
+    await asyncio.sleep(0.4)
+    async with cluster.channel() as channel:
+        # An AS that dies before acknowledging: the stream gives the message, no Empty goes back.
+        call = networkserver_pb2_grpc.AsNsStub(channel).LinkApplication(metadata=(*CLUSTER_MD, ("id", APP)))
+        first = await asyncio.wait_for(call.read(), 3)
+        call.cancel()
+    assert first.uplink_message.frm_payload == b"keep"
+    (again,) = await _link_read(cluster, 1)
+    assert again.uplink_message.frm_payload == b"keep"
+    with pytest.raises(TimeoutError):
+        await _link_read(cluster, 1, timeout=0.5)
