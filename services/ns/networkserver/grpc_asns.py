@@ -20,6 +20,7 @@ from networkserver import errors
 from networkserver.downlink.queue import DownlinkQueue
 from networkserver.observability import NsMetrics
 from networkserver.store import ApplicationUpQueue
+from networkserver.tenancy import application_key
 from ttn.lorawan.v3 import identifiers_pb2, messages_pb2, networkserver_pb2_grpc, rights_pb2
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -91,8 +92,10 @@ class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
         *,
         block_ms: int = 1000,
         metrics: NsMetrics | None = None,
+        default_tenant: str = "default",
     ) -> None:
         self._metrics = metrics
+        self._default_tenant = default_tenant
         self._ups = ups
         self._queue = queue
         self._rights = rights
@@ -105,6 +108,7 @@ class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
         if not isinstance(app_id, str) or not app_id:
             raise errors.ERR_MISSING_APPLICATION_ID()
         await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_LINK)
+        app_id = application_key(app_id, self._default_tenant)
         acks = _Acknowledgements(self._ups, app_id)
         acks.start(request_iterator)
         try:
@@ -127,7 +131,7 @@ class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
     async def DownlinkQueuePush(self, request: messages_pb2.DownlinkQueueRequest, context: Context) -> empty_pb2.Empty:
         app_id, dev_id = _ids(request.end_device_ids)
         await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_LINK)
-        await self._queue.push(app_id, dev_id, request.downlinks, replace=False)
+        await self._queue.push(application_key(app_id, self._default_tenant), dev_id, request.downlinks, replace=False)
         return empty_pb2.Empty()
 
     async def DownlinkQueueReplace(
@@ -135,7 +139,7 @@ class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
     ) -> empty_pb2.Empty:
         app_id, dev_id = _ids(request.end_device_ids)
         await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_LINK)
-        await self._queue.push(app_id, dev_id, request.downlinks, replace=True)
+        await self._queue.push(application_key(app_id, self._default_tenant), dev_id, request.downlinks, replace=True)
         return empty_pb2.Empty()
 
     async def DownlinkQueueList(
@@ -143,4 +147,4 @@ class AsNsServicer(networkserver_pb2_grpc.AsNsServicer):
     ) -> messages_pb2.ApplicationDownlinks:
         app_id, dev_id = _ids(request)
         await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_LINK)
-        return await self._queue.list(app_id, dev_id)
+        return await self._queue.list(application_key(app_id, self._default_tenant), dev_id)

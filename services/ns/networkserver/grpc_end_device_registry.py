@@ -11,6 +11,7 @@ from lorastack import fieldmask
 from lorastack.rights import RightsClient
 from networkserver import errors
 from networkserver.registry import GET_PATHS, SET_PATHS, DeviceManager, paths_with_keys
+from networkserver.tenancy import application_key
 from ttn.lorawan.v3 import end_device_pb2, identifiers_pb2, networkserver_pb2_grpc, rights_pb2
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -25,9 +26,10 @@ def _require_ids(ids: identifiers_pb2.EndDeviceIdentifiers) -> tuple[str, str]:
 
 
 class NsEndDeviceRegistryServicer(networkserver_pb2_grpc.NsEndDeviceRegistryServicer):
-    def __init__(self, manager: DeviceManager, rights: RightsClient) -> None:
+    def __init__(self, manager: DeviceManager, rights: RightsClient, *, default_tenant: str = "default") -> None:
         self._manager = manager
         self._rights = rights
+        self._default_tenant = default_tenant
 
     async def Get(self, request: end_device_pb2.GetEndDeviceRequest, context: Context) -> end_device_pb2.EndDevice:
         app_id, dev_id = _require_ids(request.end_device_ids)
@@ -36,7 +38,7 @@ class NsEndDeviceRegistryServicer(networkserver_pb2_grpc.NsEndDeviceRegistryServ
         if paths_with_keys(paths):
             needed.append(rights_pb2.RIGHT_APPLICATION_DEVICES_READ_KEYS)
         await self._rights.require("application", app_id, *needed)
-        return await self._manager.get(app_id, dev_id, paths)
+        return await self._manager.get(application_key(app_id, self._default_tenant), dev_id, paths)
 
     async def Set(self, request: end_device_pb2.SetEndDeviceRequest, context: Context) -> end_device_pb2.EndDevice:
         app_id, _ = _require_ids(request.end_device.ids)
@@ -45,10 +47,10 @@ class NsEndDeviceRegistryServicer(networkserver_pb2_grpc.NsEndDeviceRegistryServ
         if paths_with_keys(paths):
             needed.append(rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE_KEYS)
         await self._rights.require("application", app_id, *needed)
-        return await self._manager.set(request.end_device, paths)
+        return await self._manager.set(application_key(app_id, self._default_tenant), request.end_device, paths)
 
     async def Delete(self, request: identifiers_pb2.EndDeviceIdentifiers, context: Context) -> empty_pb2.Empty:
         app_id, dev_id = _require_ids(request)
         await self._rights.require("application", app_id, rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE)
-        await self._manager.delete(app_id, dev_id)
+        await self._manager.delete(application_key(app_id, self._default_tenant), dev_id)
         return empty_pb2.Empty()

@@ -11,6 +11,7 @@ from prometheus_client import Counter, Histogram
 from lorastack import events
 from lorastack.events import EventBus, EventDefinition
 from lorastack.metrics import Metrics
+from networkserver.store import StoredDevice
 from ttn.lorawan.v3 import end_device_pb2, messages_pb2, rights_pb2
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "EVT_UP_JOIN_RECEIVE",
     "NsMetrics",
     "Publisher",
+    "device_ref",
     "mac_event",
 ]
 
@@ -50,6 +52,12 @@ EVT_DEVICE_UPDATE = events.define("ns.end_device.update", visibility=_DEVICES)
 EVT_DEVICE_DELETE = events.define("ns.end_device.delete", visibility=_DEVICES)
 
 _MAC_EVENTS: dict[str, EventDefinition] = {}
+
+
+def device_ref(stored: StoredDevice) -> events.EntityRef:
+    """The event identifiers of a stored device: its own ids, not the tenant-qualified storage key."""
+    ids = stored.device.ids
+    return events.end_device(ids.application_ids.application_id or stored.application_id, ids.device_id)
 
 
 def mac_event(command: str, kind: str) -> EventDefinition:

@@ -168,15 +168,18 @@ class DeviceManager:
         self._registry = registry
         self._publisher = publisher
 
-    async def get(self, application_id: str, device_id: str, paths: Sequence[str]) -> end_device_pb2.EndDevice:
-        stored = await self._registry.get(application_id, device_id)
+    async def get(self, application_key: str, device_id: str, paths: Sequence[str]) -> end_device_pb2.EndDevice:
+        stored = await self._registry.get(application_key, device_id)
         if stored is None:
             raise errors.ERR_DEVICE_NOT_FOUND(device_id=device_id)
         out = fieldmask.select(stored.device, ["ids", *paths]) if paths else end_device_pb2.EndDevice()
         out.ids.CopyFrom(stored.device.ids)
         return out
 
-    async def set(self, device: end_device_pb2.EndDevice, paths: Sequence[str]) -> end_device_pb2.EndDevice:
+    async def set(
+        self, application_key: str, device: end_device_pb2.EndDevice, paths: Sequence[str]
+    ) -> end_device_pb2.EndDevice:
+        """Create or update; ``application_key`` is where the application is stored (see tenancy)."""
         app_id, dev_id = device.ids.application_ids.application_id, device.ids.device_id
         created = False
 
@@ -199,13 +202,13 @@ class DeviceManager:
             if not target.session.HasField("started_at") and target.HasField("session"):
                 target.session.started_at.CopyFrom(now)
 
-        stored = await update_device(self._registry, app_id, dev_id, mutate, create=True)
+        stored = await update_device(self._registry, application_key, dev_id, mutate, create=True)
         event = EVT_DEVICE_CREATE if created else EVT_DEVICE_UPDATE
         await self._publisher.device(event, app_id, dev_id)
         out = fieldmask.select(stored.device, ["ids", "created_at", "updated_at", *paths])
         return out
 
-    async def delete(self, application_id: str, device_id: str) -> None:
-        if not await self._registry.delete(application_id, device_id):
+    async def delete(self, application_key: str, device_id: str) -> None:
+        if not await self._registry.delete(application_key, device_id):
             raise errors.ERR_DEVICE_NOT_FOUND(device_id=device_id)
-        await self._publisher.device(EVT_DEVICE_DELETE, application_id, device_id)
+        await self._publisher.device(EVT_DEVICE_DELETE, application_key.partition("@")[0], device_id)

@@ -70,11 +70,15 @@ async def build(config: NetworkServerConfig) -> Component:
     ups = RedisApplicationUpQueue(redis, keys, max_length=config.ns_application_stream_max_length)
     component.add_service(
         "ttn.lorawan.v3.NsEndDeviceRegistry",
-        NsEndDeviceRegistryServicer(DeviceManager(devices, Publisher(bus)), rights),
+        NsEndDeviceRegistryServicer(
+            DeviceManager(devices, Publisher(bus)), rights, default_tenant=config.default_tenant
+        ),
     )
     component.add_service("ttn.lorawan.v3.Ns", NsServicer(config.dev_addr_prefixes))
     component.add_service("ttn.lorawan.v3.GsNs", GsNsServicer(ingress))
-    asns = AsNsServicer(ups, DownlinkQueue(devices, downlinks), rights, metrics=metrics)
+    asns = AsNsServicer(
+        ups, DownlinkQueue(devices, downlinks), rights, metrics=metrics, default_tenant=config.default_tenant
+    )
     component.add_service("ttn.lorawan.v3.AsNs", asns)
     component.spawn(lambda: downlinks.run_tasks(config.ns_downlink_poll_ms), "ns-downlink-tasks")
     # Registered after the Redis client so that, stopping in reverse, uplinks finish before Redis closes.

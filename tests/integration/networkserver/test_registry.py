@@ -200,3 +200,22 @@ async def test_rest_post_creates_and_refuses_without_rights(ns: tuple[Component,
             created = await resp.json()
     assert created["ids"]["device_id"] == "dev-post"
     assert created["supports_join"] is True
+
+
+async def test_tenants_keep_their_devices_apart(ns: tuple[Component, NetworkServerConfig, Peers]) -> None:
+    component, _, _ = ns
+    acme = (*USER_MD, ("x-tenant-id", "acme"))
+    channel, stub = _stub(component)
+    async with channel:
+        mask = field_mask_pb2.FieldMask(paths=ALL_PATHS)
+        await stub.Set(
+            end_device_pb2.SetEndDeviceRequest(end_device=abp_device(dev_addr="26011BE0"), field_mask=mask),
+            metadata=acme,
+        )
+        request = end_device_pb2.GetEndDeviceRequest(
+            end_device_ids=abp_device().ids, field_mask=field_mask_pb2.FieldMask(paths=["session.dev_addr"])
+        )
+        assert (await stub.Get(request, metadata=acme)).session.dev_addr == bytes.fromhex("26011BE0")
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await stub.Get(request, metadata=USER_MD)
+        assert info.value.code() == grpc.StatusCode.NOT_FOUND

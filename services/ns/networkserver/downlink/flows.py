@@ -23,6 +23,7 @@ from networkserver.observability import (
     EVT_DOWN_DATA_SCHEDULE_ATTEMPT,
     EVT_DOWN_DATA_SCHEDULE_FAIL,
     EVT_DOWN_DATA_SCHEDULE_SUCCESS,
+    device_ref,
     mac_event,
 )
 from networkserver.registry import update_device
@@ -83,7 +84,7 @@ class Downlinks:
 
     async def _publish(self, stored: StoredDevice, definition: events.EventDefinition) -> None:
         if self._bus is not None:
-            ids = [events.end_device(stored.application_id, stored.device_id)]
+            ids = [device_ref(stored)]
             await self._bus.publish(definition, identifiers=ids)
 
     async def after_uplink(self, stored: StoredDevice, uplink: messages_pb2.UplinkMessage) -> None:
@@ -140,7 +141,7 @@ class Downlinks:
         await self._persist(stored, built, requests, message)
         await self._publish(stored, EVT_DOWN_DATA_SCHEDULE_SUCCESS)
         if self._bus is not None:
-            ids = [events.end_device(stored.application_id, stored.device_id)]
+            ids = [device_ref(stored)]
             for command in built.mac_commands:
                 if command in requests:
                     await self._bus.publish(mac_event(command_name(command), "request"), identifiers=ids)

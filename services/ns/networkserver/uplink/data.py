@@ -22,6 +22,7 @@ from networkserver.observability import (
     EVT_UP_DATA_PROCESS,
     EVT_UP_DATA_RECEIVE,
     NsMetrics,
+    device_ref,
     mac_event,
 )
 from networkserver.store import DeviceRegistry, DeviceWrite, StoredDevice
@@ -129,10 +130,10 @@ class DataUplinkHandler:
         for stored in candidates:
             built = self._facts_for(stored, phy, uplink, raw)
             if built is not None and is_replay(stored, built[0]):
-                ids = [events.end_device(stored.application_id, stored.device_id)]
+                ids = [device_ref(stored)]
                 await drop(self._bus, self._metrics, uplink, "f_cnt_replay", ids)
                 return
-        ids = [events.end_device(s.application_id, s.device_id) for s in candidates]
+        ids = [device_ref(s) for s in candidates]
         await drop(self._bus, self._metrics, uplink, "mic_mismatch", ids)
 
     async def handle(self, uplink: messages_pb2.UplinkMessage, phy: PHYPayload) -> Processed | None:
@@ -228,7 +229,7 @@ class DataUplinkHandler:
             self._metrics.application_ups.labels(kind=up.WhichOneof("up") or "unknown").inc()
         if self._bus is None:
             return
-        ids = [events.end_device(stored.application_id, stored.device_id)]
+        ids = [device_ref(stored)]
         await self._bus.publish(EVT_UP_DATA_RECEIVE, identifiers=ids, correlation_ids=correlation_ids)
         await self._bus.publish(EVT_UP_DATA_PROCESS, identifiers=ids, correlation_ids=correlation_ids)
         for command, kind in processed.mac.events:

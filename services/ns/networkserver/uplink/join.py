@@ -21,6 +21,7 @@ from networkserver.observability import (
     EVT_UP_JOIN_FORWARD,
     EVT_UP_JOIN_RECEIVE,
     NsMetrics,
+    device_ref,
 )
 from networkserver.registry import generate_dev_addr, update_device
 from networkserver.store import DeviceRegistry, StoredDevice
@@ -104,7 +105,7 @@ class JoinHandler:
 
     async def _publish(self, stored: StoredDevice, definition: events.EventDefinition) -> None:
         if self._bus is not None:
-            ids = [events.end_device(stored.application_id, stored.device_id)]
+            ids = [device_ref(stored)]
             await self._bus.publish(definition, identifiers=ids)
 
     async def handle(self, uplink: messages_pb2.UplinkMessage, phy: PHYPayload) -> bool:
@@ -179,7 +180,7 @@ class JoinHandler:
         except grpc.aio.AioRpcError as err:
             log.info("join refused by the join server", code=err.code().name, details=err.details())
             self._metrics.joins.labels(outcome="refused").inc()
-            ids = [events.end_device(stored.application_id, stored.device_id)]
+            ids = [device_ref(stored)]
             await drop(self._bus, self._metrics, uplink, "join_refused", ids)
             return None
 
