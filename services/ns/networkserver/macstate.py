@@ -61,6 +61,13 @@ def _desired_parameters(
         desired.rx2_frequency = settings.desired_rx2_frequency.value
     if settings.HasField("desired_max_duty_cycle"):
         desired.max_duty_cycle = settings.desired_max_duty_cycle.value
+    # The band's channels stay on only where the plan uses them (US915 FSB2: 8 of 64 and 1 of 8).
+    planned = {ch.frequency for ch in plan.uplink_channels}
+    if plan.lora_standard_channel is not None:
+        planned.add(plan.lora_standard_channel.frequency)
+    if planned:
+        for existing in desired.channels:
+            existing.enable_uplink = existing.uplink_frequency in planned
     # The plan's channels beyond the band's defaults are the ones NewChannelReq must add.
     known = {ch.uplink_frequency for ch in desired.channels}
     for channel in plan.uplink_channels:

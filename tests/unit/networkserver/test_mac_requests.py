@@ -19,7 +19,7 @@ from lorastack.lorawan import (
     get_band,
 )
 from networkserver.mac import plan_requests
-from networkserver.mac.requests import apply_adr
+from networkserver.mac.requests import apply_adr, mask_blocks
 from networkserver.macstate import initial_mac_state
 from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2
 
@@ -128,3 +128,29 @@ def test_adr_disabled_leaves_desired_alone() -> None:
     up.rx_metadata.add(snr=10.0)
     apply_adr(device, BAND)
     assert device.mac_state.desired_parameters.adr_data_rate_index == 0
+
+
+@pytest.mark.parametrize(
+    ("enabled", "blocks"),
+    [
+        ([True, True, True, False], [(0, 0b0111)]),
+        # US915 FSB2: narrow channels 8..15 and wide channel 65.
+        ([8 <= i <= 15 or i == 65 for i in range(72)], [(7, 0b10), (0, 0xFF00)]),
+        # Everything but channels 0..15 and the wide ones: all on, then block 0 off.
+        ([i >= 16 and i < 64 for i in range(72)], [(6, 0), (0, 0)]),
+    ],
+)
+def test_mask_blocks(enabled: list[bool], blocks: list[tuple[int, int]]) -> None:
+    assert mask_blocks(enabled) == blocks
+
+
+def test_us915_fsb2_device_is_told_its_sub_band() -> None:
+    device = end_device_pb2.EndDevice(
+        frequency_plan_id="US_902_928_FSB_2",
+        lorawan_version=lorawan_pb2.MAC_V1_0_3,
+        lorawan_phy_version=lorawan_pb2.PHY_V1_0_3_REV_A,
+    )
+    device.mac_state.CopyFrom(initial_mac_state(device))
+    band = get_band("US_902_928")
+    adr = [r for r in plan_requests(device, band, 0, NOW) if isinstance(r, LinkADRReq)]
+    assert [(r.ch_mask_cntl, r.ch_mask) for r in adr] == [(7, 0b10), (0, 0xFF00)]

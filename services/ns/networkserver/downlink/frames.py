@@ -12,6 +12,7 @@ from lorastack.lorawan import (
     MHDR,
     DevAddr,
     FCtrl,
+    LinkADRReq,
     MACCommand,
     MACPayload,
     MType,
@@ -80,14 +81,26 @@ def _take_application(
     return None, invalid
 
 
+def _groups(commands: Sequence[MACCommand]) -> list[list[MACCommand]]:
+    # Consecutive LinkADRReqs are one block the device applies together (LoRaWAN 1.0.4 section
+    # 5.3): half a block would leave it with a partial channel mask.
+    groups: list[list[MACCommand]] = []
+    for command in commands:
+        if groups and isinstance(command, LinkADRReq) and isinstance(groups[-1][-1], LinkADRReq):
+            groups[-1].append(command)
+        else:
+            groups.append([command])
+    return groups
+
+
 def _fit(commands: Sequence[MACCommand], limit: int) -> list[MACCommand]:
     out: list[MACCommand] = []
     size = 0
-    for command in commands:
-        length = 1 + command.LENGTH
+    for group in _groups(commands):
+        length = sum(1 + command.LENGTH for command in group)
         if size + length > limit:
             break
-        out.append(command)
+        out.extend(group)
         size += length
     return out
 

@@ -4,6 +4,7 @@ LoRaWAN 1.1 sections 5.3 to 5.10 and 5.13."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from lorastack.lorawan import (
@@ -26,7 +27,7 @@ from lorastack.lorawan import (
 from networkserver.mac.answers import MAX_EIRP_TABLE
 from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2
 
-__all__ = ["adr_uplinks", "apply_adr", "plan_requests"]
+__all__ = ["adr_uplinks", "apply_adr", "mask_blocks", "plan_requests"]
 
 Params = end_device_pb2.MACParameters
 
@@ -69,30 +70,54 @@ def apply_adr(device: end_device_pb2.EndDevice, band: Band) -> None:
     desired.adr_nb_trans = wanted.nb_trans
 
 
-def _ch_mask(params: Params) -> int:
-    mask = 0
-    for index, channel in enumerate(params.channels[:16]):
-        if channel.enable_uplink and channel.uplink_frequency:
-            mask |= 1 << index
-    return mask
+def _enabled(params: Params) -> list[bool]:
+    return [channel.enable_uplink and bool(channel.uplink_frequency) for channel in params.channels]
+
+
+def _bits(flags: Sequence[bool]) -> int:
+    return sum(1 << i for i, on in enumerate(flags) if on)
+
+
+def mask_blocks(enabled: Sequence[bool]) -> list[tuple[int, int]]:
+    """(ChMaskCntl, ChMask) pairs that switch exactly the ``enabled`` channels (RP002 sections 2.1.5,
+    2.5.5 and 2.6.5): one block for 16-channel bands; for 72-channel bands all narrow channels on or
+    off at once (ChMaskCntl 6 or 7, with the wide channels) then the 16-channel blocks that differ."""
+    count = len(enabled)
+    if count <= 16:
+        return [(0, _bits(enabled))]
+    if count == 72:
+        narrow, wide = enabled[:64], enabled[64:]
+        base = sum(narrow) > 32
+        blocks = [(6 if base else 7, _bits(wide))]
+        for block in range(4):
+            part = narrow[16 * block : 16 * block + 16]
+            if any(on != base for on in part):
+                blocks.append((block, _bits(part)))
+        return blocks
+    if count == 96:
+        return [(block, _bits(enabled[16 * block : 16 * block + 16])) for block in range(6)]
+    return []
 
 
 def _link_adr(current: Params, desired: Params) -> list[MACCommand]:
-    same = (
+    same_adr = (
         current.adr_data_rate_index == desired.adr_data_rate_index
         and current.adr_tx_power_index == desired.adr_tx_power_index
         and (current.adr_nb_trans or 1) == (desired.adr_nb_trans or 1)
     )
-    if same or len(desired.channels) > 16:
+    # Small bands change channels with NewChannelReq; large ones only through LinkADRReq masks.
+    same_mask = len(desired.channels) <= 16 or _enabled(current) == _enabled(desired)
+    if same_adr and same_mask:
         return []
     return [
         LinkADRReq(
             data_rate=desired.adr_data_rate_index,
             tx_power=desired.adr_tx_power_index,
-            ch_mask=_ch_mask(desired),
-            ch_mask_cntl=0,
+            ch_mask=mask,
+            ch_mask_cntl=cntl,
             nb_trans=desired.adr_nb_trans or 1,
         )
+        for cntl, mask in mask_blocks(_enabled(desired))
     ]
 
 
