@@ -115,12 +115,3 @@ class Publisher:
             data=data,
             correlation_ids=correlation_ids,
         )
-
-    async def application(
-        self, definition: EventDefinition, app_id: str, data: Message | None = None, correlation_ids: Sequence[str] = ()
-    ) -> None:
-        if self._bus is None:
-            return
-        await self._bus.publish(
-            definition, identifiers=[events.application(app_id)], data=data, correlation_ids=correlation_ids
-        )
