@@ -197,7 +197,7 @@ class DeviceManager:
             target.ids.device_id = dev_id
             target.updated_at.CopyFrom(now)
             validate_device(target)
-            if not target.supports_join and target.HasField("session") and not target.HasField("mac_state"):
+            if target.HasField("session") and not target.HasField("mac_state"):
                 target.mac_state.CopyFrom(initial_mac_state(target))
             if not target.session.HasField("started_at") and target.HasField("session"):
                 target.session.started_at.CopyFrom(now)
