@@ -126,6 +126,7 @@ class Component:
 
     async def start(self) -> None:
         self._serve_remaining()
+        protos.import_all()  # every process serves the whole /api/v3 surface, forwarding what it does not own
         RestGateway(channel_for_service=self.peers.channel_for_service).add_routes(self.http_app)
         self.grpc_port = self.grpc_server.add_insecure_port(self.config.grpc_address)
         if self.grpc_port == 0:

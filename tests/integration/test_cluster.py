@@ -54,8 +54,8 @@ async def test_rest_and_grpc_give_the_same_answer(cluster: LocalCluster, http: a
     async with grpc.aio.insecure_channel(cluster.roles["js"].grpc_target) as channel:
         over_grpc = await joinserver_pb2_grpc.JsStub(channel).GetJoinEUIPrefixes(empty_pb2.Empty())
     assert len(over_grpc.prefixes) == 1
-    # The JS serves it itself; the IS (the README's base URL) forwards it to the JS.
-    for role in ("js", "is", "ns"):
+    # The JS serves it itself; every other role (the IS is the README's base URL) forwards it.
+    for role in ("js", "is", "gs", "ns", "as"):
         async with http.get(f"{cluster.roles[role].http_url}/api/v3/js/join_eui_prefixes") as resp:
             assert resp.status == 200
             body = await resp.json()
