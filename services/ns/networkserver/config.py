@@ -29,6 +29,9 @@ class NetworkServerConfig(ServiceConfig):
     # How long a Gs has to answer a ScheduleDownlink call.
     ns_schedule_timeout_ms: int = 1000
     ns_status_count_periodicity: int = 200
+    # A class C downlink no gateway accepts is tried this many times, this far apart, then failed.
+    ns_class_c_attempts: int = 5
+    ns_class_c_retry_ms: int = 1000
     # Uplinks worked on at once per process; keep below the Redis pool size (100).
     ns_uplink_concurrency: int = 48
 

@@ -45,7 +45,13 @@ async def build(config: NetworkServerConfig) -> Component:
         lambda: peers.channel("gs"), peers.cluster_metadata, metrics, timeout=config.ns_schedule_timeout_ms / 1000
     )
     downlinks = Downlinks(
-        devices, gateways, RedisDownlinkTaskQueue(redis, keys), bus, status_count=config.ns_status_count_periodicity
+        devices,
+        gateways,
+        RedisDownlinkTaskQueue(redis, keys),
+        bus,
+        status_count=config.ns_status_count_periodicity,
+        class_c_attempts=config.ns_class_c_attempts,
+        retry_ms=config.ns_class_c_retry_ms,
     )
     joins = JoinHandler(
         devices,

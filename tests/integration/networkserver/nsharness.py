@@ -59,12 +59,13 @@ class FakeGatewayServer(gatewayserver_pb2_grpc.NsGsServicer):
     def __init__(self) -> None:
         self.requests: list[messages_pb2.DownlinkMessage] = []
         self.refuse_rx1 = False
+        self.refuse_all = False
 
     async def ScheduleDownlink(
         self, request: messages_pb2.DownlinkMessage, context: Any
     ) -> gatewayserver_pb2.ScheduleDownlinkResponse:
         self.requests.append(request)
-        if self.refuse_rx1 and request.request.rx1_frequency:
+        if self.refuse_all or (self.refuse_rx1 and request.request.rx1_frequency):
             await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "rx1 busy")
         return gatewayserver_pb2.ScheduleDownlinkResponse(rx1=bool(request.request.rx1_frequency))
 
@@ -123,6 +124,7 @@ def ns_config(tag: str, peers_address: str, **overrides: Any) -> NetworkServerCo
         "ns_net_id": "000013",
         "ns_dedup_window_ms": 100,
         "ns_cooldown_window_ms": 500,
+        "ns_class_c_retry_ms": 100,
         "shutdown_grace_seconds": 0.5,
     }
     values.update(overrides)

@@ -9,7 +9,15 @@ from google.protobuf import field_mask_pb2
 from integration.networkserver.frames import data_uplink, uplink_message
 from integration.networkserver.nsharness import CLUSTER_MD, USER_MD
 from integration.networkserver.test_registry import ALL_PATHS, abp_device
-from integration.networkserver.test_uplink import DEV_ADDR, Cluster, _device, _send, _uplinks_metric, cluster
+from integration.networkserver.test_uplink import (
+    DEV_ADDR,
+    Cluster,
+    _device,
+    _link_read,
+    _send,
+    _uplinks_metric,
+    cluster,
+)
 from lorastack.lorawan import decode_phy_payload
 from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2, messages_pb2, networkserver_pb2_grpc
 
@@ -63,3 +71,28 @@ async def test_racing_uplinks_lose_no_update(cluster: Cluster) -> None:
 async def _send_to(cluster: Cluster, index: int, message: messages_pb2.UplinkMessage) -> None:
     async with cluster.channel(index) as channel:
         await networkserver_pb2_grpc.GsNsStub(channel).HandleUplink(message, metadata=CLUSTER_MD)
+
+
+async def test_class_c_downlink_no_gateway_takes_fails(cluster: Cluster) -> None:
+    device = abp_device("dev-c2", "26011BDE")
+    device.supports_class_c = True
+    device.session.keys.session_key_id = b"c2"
+    async with cluster.channel() as channel:
+        mask = field_mask_pb2.FieldMask(paths=[*ALL_PATHS, "supports_class_c"])
+        await networkserver_pb2_grpc.NsEndDeviceRegistryStub(channel).Set(
+            end_device_pb2.SetEndDeviceRequest(end_device=device, field_mask=mask), metadata=USER_MD
+        )
+    cluster.peers.gateway.refuse_all = True
+    async with cluster.channel() as channel:
+        await networkserver_pb2_grpc.AsNsStub(channel).DownlinkQueuePush(
+            messages_pb2.DownlinkQueueRequest(
+                end_device_ids=device.ids,
+                downlinks=[messages_pb2.ApplicationDownlink(session_key_id=b"c2", f_port=4, f_cnt=0)],
+            ),
+            metadata=CLUSTER_MD,
+        )
+    await asyncio.sleep(1.2)
+    assert len(cluster.peers.gateway.requests) == 5
+    ups = await _link_read(cluster, 2)
+    assert [up.WhichOneof("up") for up in ups] == ["downlink_queued", "downlink_failed"]
+    assert ups[1].downlink_failed.error.name == "downlink_not_scheduled"

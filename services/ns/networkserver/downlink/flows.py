@@ -42,7 +42,11 @@ _TOO_LONG = error_pb2.ErrorDetails(
     name="application_downlink_too_long",
     message_format="application downlink is too long for the data rate of its window",
 )
-_RETRY_MS = 1000
+_NOT_SCHEDULED = error_pb2.ErrorDetails(
+    namespace="pkg/networkserver",
+    name="downlink_not_scheduled",
+    message_format="no gateway accepted the class C downlink",
+)
 
 
 def _rx1_frequency(device: end_device_pb2.EndDevice, band: Band, uplink_frequency: int) -> int:
@@ -75,7 +79,11 @@ class Downlinks:
         bus: EventBus | None,
         *,
         status_count: int = 200,
+        class_c_attempts: int = 5,
+        retry_ms: int = 1000,
     ) -> None:
+        self._class_c_attempts = class_c_attempts
+        self._retry_ms = retry_ms
         self._devices = devices
         self._gateways = gateways
         self._tasks = tasks
@@ -153,6 +161,8 @@ class Downlinks:
         built: DataDownlink,
         requests: Sequence[MACCommand],
         message: messages_pb2.DownlinkMessage | None,
+        *,
+        error: error_pb2.ErrorDetails | None = None,
     ) -> None:
         invalid_f_cnts = {(d.session_key_id, d.f_cnt) for d in (*built.invalidated, *built.failed)}
 
@@ -176,7 +186,7 @@ class Downlinks:
             for down in built.failed:
                 up = messages_pb2.ApplicationUp(end_device_ids=device.ids, correlation_ids=down.correlation_ids)
                 up.downlink_failed.downlink.CopyFrom(down)
-                up.downlink_failed.error.CopyFrom(_TOO_LONG)
+                up.downlink_failed.error.CopyFrom(error or _TOO_LONG)
                 ups.append(up)
             if message is None:
                 return ups
@@ -256,7 +266,18 @@ class Downlinks:
         )
         setattr(request, "class", lorawan_pb2.CLASS_C)
         window = RxWindow("class_c", current.rx2_frequency or band.rx2_frequency, current.rx2_data_rate_index)
-        if not await self._send(stored, device, built, [], request, [window], band):
-            await self.wake(application_id, device_id, _RETRY_MS)
-        elif device.session.queued_application_downlinks:
-            await self.wake(application_id, device_id)
+        if await self._send(stored, device, built, [], request, [window], band):
+            await self._tasks.clear_failures(application_id, device_id)
+            if device.session.queued_application_downlinks:
+                await self.wake(application_id, device_id)
+            return
+        failures = await self._tasks.note_failure(application_id, device_id)
+        if failures < self._class_c_attempts or built.application is None:
+            await self.wake(application_id, device_id, self._retry_ms)
+            return
+        # No gateway would take it: give the downlink up and tell the application.
+        await self._tasks.clear_failures(application_id, device_id)
+        failed = DataDownlink(b"", 0, None, [], False, [], [built.application])
+        await self._persist(stored, failed, [], None, error=_NOT_SCHEDULED)
+        if len(device.session.queued_application_downlinks) > 0:
+            await self.wake(application_id, device_id, self._retry_ms)

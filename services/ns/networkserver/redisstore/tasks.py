@@ -35,3 +35,17 @@ class RedisDownlinkTaskQueue:
             app_id, _, dev_id = (member.decode() if isinstance(member, bytes) else member).partition(":")
             out.append((app_id, dev_id))
         return out
+
+    def _failures_key(self, application_id: str, device_id: str) -> str:
+        return f"{self._key}:failures:{application_id}:{device_id}"
+
+    async def note_failure(self, application_id: str, device_id: str) -> int:
+        key = self._failures_key(application_id, device_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 3600)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def clear_failures(self, application_id: str, device_id: str) -> None:
+        await self._redis.delete(self._failures_key(application_id, device_id))
