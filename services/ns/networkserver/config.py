@@ -22,7 +22,6 @@ class NetworkServerConfig(ServiceConfig):
     ns_dedup_window_ms: int = 200
     # Copies arriving this long after the window closed are dropped as late, not processed again.
     ns_cooldown_window_ms: int = 1000
-    ns_rights_ttl_seconds: float = 10.0
     # Upper bound of each application's uplink stream while no AS reads it.
     ns_application_stream_max_length: int = 100_000
     ns_downlink_poll_ms: int = 50

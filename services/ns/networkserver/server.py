@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from lorastack.component import Component
-from lorastack.rights import RightsClient
-from lorastack.service import connect_events, connect_nats, connect_redis
+from lorastack.service import connect_events, connect_nats, connect_redis, rights_client
 from lorastack.storage.redis import Keys
 from networkserver.config import NetworkServerConfig
 from networkserver.downlink.flows import Downlinks
@@ -38,9 +37,7 @@ async def build(config: NetworkServerConfig) -> Component:
     metrics = NsMetrics.create(component.metrics)
     peers = component.peers
     devices = RedisDeviceRegistry(redis, keys, stream_max_length=config.ns_application_stream_max_length)
-    rights = RightsClient(
-        lambda: peers.channel("is"), cluster_keys=config.cluster_keys, ttl=config.ns_rights_ttl_seconds
-    )
+    rights = rights_client(component, bus)
     gateways = GatewayScheduler(
         lambda: peers.channel("gs"), peers.cluster_metadata, metrics, timeout=config.ns_schedule_timeout_ms / 1000
     )

@@ -36,10 +36,10 @@ async def ns_and_as(server: Server) -> AsyncIterator[tuple[Component, Component]
         "events_subject_prefix": server.config.events_subject_prefix,
         "shutdown_grace_seconds": 0.1,
     }
-    # The NS does not follow the IS's invalidation events (yet), so its cache is off here;
-    # the AS does, so its cache stays long and revocation must still reach it at once.
+    # Both follow the IS's invalidation events: their caches stay long and revocation must still
+    # reach them at once.
     ns = await build_ns(
-        load(NetworkServerConfig, {}, redis_prefix=f"{prefix}ns", ns_rights_ttl_seconds=0.0, **common)  # type: ignore[arg-type]
+        load(NetworkServerConfig, {}, redis_prefix=f"{prefix}ns", rights_cache_seconds=60.0, **common)  # type: ignore[arg-type]
     )
     as_ = await build_as(
         load(
