@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from google.protobuf import empty_pb2
@@ -47,8 +48,16 @@ def _touches_keys(paths: list[str]) -> bool:
 
 class AsEndDeviceRegistryServicer:
     def __init__(
-        self, *, devices: DeviceStore, rights: TenantRights, publisher: EventPublisher, vault: KeyVault
+        self,
+        *,
+        devices: DeviceStore,
+        rights: TenantRights,
+        publisher: EventPublisher,
+        vault: KeyVault,
+        membership_changed: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
+        # Told the application key when its first device arrives or its last one goes, so the link follows.
+        self._membership_changed = membership_changed
         self._vault = vault
         self._devices = devices
         self._rights = rights
@@ -84,8 +93,10 @@ class AsEndDeviceRegistryServicer:
         if _touches_keys(paths):
             needed.append(rights_pb2.RIGHT_APPLICATION_DEVICES_WRITE_KEYS)
         key = await self._rights.check(context, app_id, *needed)
+        created: list[bool] = []
 
         def change(current: EndDevice | None) -> EndDevice:
+            created.append(current is None)
             out = current if current is not None else EndDevice()
             if current is None:
                 out.ids.CopyFrom(ids)
@@ -100,6 +111,8 @@ class AsEndDeviceRegistryServicer:
 
         stored = await self._devices.update(key, dev_id, change)
         assert stored is not None
+        if created[-1]:
+            await self._membership(key)
         await self._events.publish(
             Events.end_device_set, identifiers=[stored.ids], tenant_id=self._rights.tenancy.split(key)[1]
         )
@@ -120,7 +133,12 @@ class AsEndDeviceRegistryServicer:
         await self._devices.update(key, request.device_id, remove)
         if not existed or not existed[-1]:
             raise errors.device_not_found(device_id=request.device_id)
+        await self._membership(key)
         await self._events.publish(
             Events.end_device_delete, identifiers=[request], tenant_id=self._rights.tenancy.split(key)[1]
         )
         return empty_pb2.Empty()
+
+    async def _membership(self, app_key: str) -> None:
+        if self._membership_changed is not None:
+            await self._membership_changed(app_key)

@@ -1,4 +1,5 @@
-"""The application links: one AsNs.LinkApplication stream per application, kept open with backoff.
+"""The application links: one AsNs.LinkApplication stream per application that has devices in the AS (or a
+link record from As.SetLink), as The Things Stack's AS links them, kept open with backoff.
 
 The AS names the application in the ``id`` call metadata (The Things Stack's rpcmetadata key) and its
 tenant in ``x-tenant-id`` beside the cluster key, and answers each ApplicationUp with one Empty once the
@@ -18,7 +19,7 @@ from google.protobuf import empty_pb2
 
 from applicationserver.observability import ASMetrics, Events
 from applicationserver.ports import EventPublisher
-from applicationserver.store import LinkStore, UpStream
+from applicationserver.store import DeviceStore, LinkStore, UpStream
 from applicationserver.tenancy import Tenancy
 from applicationserver.uplink import UplinkProcessor
 from lorastack import events
@@ -48,7 +49,9 @@ class LinkManager:
         tenancy: Tenancy,
         backoff: tuple[float, float] = (0.2, 10.0),
         requeue: Callable[[str, messages_pb2.ApplicationUp, ApplicationLink | None], Awaitable[None]] | None = None,
+        devices: DeviceStore | None = None,
     ) -> None:
+        self._devices = devices
         self._requeue = requeue
         self._links = links
         self._processor = processor
@@ -73,7 +76,8 @@ class LinkManager:
         return self._errors.get(app_key)
 
     async def run(self) -> None:
-        """Keep one link per stored application; links set on other replicas are found by rescanning."""
+        """Keep one link per application with devices or a link record; what other replicas registered is
+        found by rescanning."""
         try:
             while True:
                 await self.reconcile()
@@ -85,6 +89,8 @@ class LinkManager:
         if app_key is not None:
             self.forget_settings(app_key)
         wanted = set(await self._links.app_keys())
+        if self._devices is not None:
+            wanted.update(await self._devices.app_keys())
         names = [app_key] if app_key is not None else sorted(wanted | set(self._tasks))
         for name in names:
             if name in wanted and name not in self._tasks:

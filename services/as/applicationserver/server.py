@@ -101,11 +101,14 @@ async def build(config: ApplicationServerConfig) -> Component:
         tenancy=tenancy,
         backoff=(config.as_link_backoff_min_seconds, config.as_link_backoff_max_seconds),
         requeue=downlinks.requeue_invalidated,
+        devices=devices,
     )
     component.add_service("ttn.lorawan.v3.As", AsServicer(links=links, manager=manager, rights=rights))
     component.add_service(
         "ttn.lorawan.v3.AsEndDeviceRegistry",
-        AsEndDeviceRegistryServicer(devices=devices, rights=rights, publisher=bus, vault=vault),
+        AsEndDeviceRegistryServicer(
+            devices=devices, rights=rights, publisher=bus, vault=vault, membership_changed=manager.reconcile
+        ),
     )
     component.add_service("ttn.lorawan.v3.AppAs", AppAsServicer(fanout=fanout, downlinks=downlinks, rights=rights))
     component.add_service(

@@ -41,6 +41,10 @@ class DeviceStore(Protocol):
         """Read, change and write one device atomically; ``change`` returning None deletes it."""
         ...
 
+    async def app_keys(self) -> list[str]:
+        """The applications that have at least one device."""
+        ...
+
 
 class WebhookStore(Protocol):
     async def get(self, app_key: str, webhook_id: str) -> applicationserver_web_pb2.ApplicationWebhook | None: ...

@@ -1,4 +1,5 @@
-"""End devices (the AS fields of seed 001) in Redis, updated with optimistic transactions."""
+"""End devices (the AS fields of seed 001) in Redis, updated with optimistic transactions, with a count of
+the devices of each application."""
 
 from __future__ import annotations
 
@@ -24,6 +25,14 @@ class RedisDeviceStore:
     def _key(self, app_key: str, dev_id: str) -> str:
         return self._keys.of("dev", app_key, dev_id)
 
+    @property
+    def _counts(self) -> str:
+        return self._keys.of("devcount")
+
+    async def app_keys(self) -> list[str]:
+        counts = await self._r.hgetall(self._counts)
+        return sorted(app.decode() for app, count in counts.items() if int(count) > 0)
+
     async def get(self, app_key: str, dev_id: str) -> EndDevice | None:
         raw = await self._r.get(self._key(app_key, dev_id))
         return None if raw is None else EndDevice.FromString(raw)
@@ -45,6 +54,12 @@ class RedisDeviceStore:
                         pipe.delete(key)
                     else:
                         pipe.set(key, updated.SerializeToString())
+                    # The per-application device count (which applications the AS links) changes in the
+                    # same transaction as the record, so it cannot drift under concurrent writers.
+                    if current is None and updated is not None:
+                        pipe.hincrby(self._counts, app_key, 1)
+                    elif current is not None and updated is None:
+                        pipe.hincrby(self._counts, app_key, -1)
                     await pipe.execute()
                     return updated
                 except WatchError:
