@@ -40,7 +40,8 @@ async def test_class_c_downlink_goes_out_when_queued(cluster: Cluster) -> None:
         await networkserver_pb2_grpc.AsNsStub(channel).DownlinkQueuePush(
             messages_pb2.DownlinkQueueRequest(
                 end_device_ids=device.ids,
-                downlinks=[messages_pb2.ApplicationDownlink(session_key_id=b"c-session", f_port=4, f_cnt=0)],
+                # FCnt 1: the uplink's class A downlink may have taken 0 for the plan's MAC requests.
+                downlinks=[messages_pb2.ApplicationDownlink(session_key_id=b"c-session", f_port=4, f_cnt=1)],
             ),
             metadata=CLUSTER_MD,
         )

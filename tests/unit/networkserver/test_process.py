@@ -106,3 +106,12 @@ def test_unacknowledged_confirmed_downlink_is_retransmitted_then_nacked() -> Non
     device.mac_state.pending_application_downlink.CopyFrom(built.application)
     processed = process_data_uplink(device, Match(StoredDevice("a", "d", "1", device), False, 6), _facts(nack))
     assert [u.WhichOneof("up") for u in processed.application_ups] == ["downlink_nack"]
+
+
+def test_a_pending_adr_change_needs_a_downlink() -> None:
+    # Found end to end: ADR set a higher desired data rate but no downlink ever carried the LinkADRReq.
+    device = _device(lorawan_pb2.MAC_V1_0_3)
+    device.mac_state.desired_parameters.adr_data_rate_index = 5  # type: ignore[assignment]
+    payload = MACPayload(FHDR(ADDR, FCtrl(), 7))
+    processed = process_data_uplink(device, Match(StoredDevice("a", "d", "1", device), False, 7), _facts(payload))
+    assert processed.needs_downlink

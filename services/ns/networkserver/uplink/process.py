@@ -20,7 +20,7 @@ from lorastack.lorawan import (
     parse_mac_commands_lenient,
 )
 from networkserver.mac import MACOutcome, UplinkInfo, encode_stored, handle_uplink_commands
-from networkserver.mac.requests import apply_adr
+from networkserver.mac.requests import apply_adr, plan_requests
 from networkserver.macstate import initial_mac_state
 from networkserver.uplink.match import Match, key_of
 from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2, messages_pb2
@@ -196,7 +196,7 @@ def process_data_uplink(device: end_device_pb2.EndDevice, match: Match, facts: U
         out.application_ups.append(app_up)
     out.needs_downlink = bool(
         facts.confirmed or state.queued_responses or fhdr.f_ctrl.adr_ack_req or session.queued_application_downlinks
-    )
+    ) or bool(plan_requests(device, facts.band, match.f_cnt, facts.received_at))
     return out
 
 
