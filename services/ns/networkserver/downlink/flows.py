@@ -217,6 +217,8 @@ class Downlinks:
                 ups.append(up)
                 if built.confirmed:
                     state.pending_application_downlink.CopyFrom(sent)
+                    # A 1.1 uplink that acknowledges it signs this counter (LoRaWAN 1.1 section 4.4, ConfFCnt).
+                    session.last_conf_f_cnt_down = built.f_cnt
                     state.last_confirmed_downlink_at.CopyFrom(now)
             return ups
 

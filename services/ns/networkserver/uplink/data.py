@@ -53,9 +53,12 @@ def data_rate_index(band: Band, settings: messages_pb2.UplinkMessage) -> int:
 
 
 def _channel_index(device: end_device_pb2.EndDevice, frequency: int) -> int:
-    for index, channel in enumerate(device.mac_state.current_parameters.channels):
-        if channel.uplink_frequency == frequency:
-            return index
+    # Right after a join only the pending MAC state knows the channels (the CFList's among them); a 1.1
+    # MIC covers the channel index, so guessing 0 there drops every uplink off the default channels.
+    for state in (device.mac_state, device.pending_mac_state):
+        for index, channel in enumerate(state.current_parameters.channels):
+            if channel.uplink_frequency == frequency:
+                return index
     return 0
 
 
