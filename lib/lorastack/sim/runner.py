@@ -47,6 +47,7 @@ class SimSettings:
     seed: int = 0
     data_rate: int | None = None
     payload_size: int = 8
+    payload: bytes | None = None  # every uplink's FRMPayload; None: random bytes of payload_size
     dev_nonce_start: int | None = None
 
     @property
@@ -65,6 +66,8 @@ class RunResult:
     def as_dict(self) -> dict[str, Any]:
         settings = {k: (v.value if hasattr(v, "value") else v) for k, v in asdict(self.settings).items()}
         settings.pop("api_key", None)
+        if self.settings.payload is not None:
+            settings["payload"] = self.settings.payload.hex().upper()
         sent = self.devices.uplinks
         return {
             "settings": settings,
@@ -96,7 +99,8 @@ async def _device_loop(device: EndDevice, settings: SimSettings, rng: random.Ran
         await asyncio.wait_for(stop.wait(), rng.uniform(0, interval))
     while not stop.is_set():
         if device.joined or not device.busy:
-            device.send_uplink(confirmed=device.joined and rng.random() < settings.confirmed_share)
+            confirmed = device.joined and rng.random() < settings.confirmed_share
+            device.send_uplink(confirmed=confirmed, payload=settings.payload)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval if device.joined else max(0.5, min(interval, 1.0)))
 
