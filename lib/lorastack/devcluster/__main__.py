@@ -1,6 +1,6 @@
 """``python -m lorastack.devcluster up``: the whole cluster on this host, in the foreground.
 
-Ctrl-C (or SIGTERM) stops all five processes gracefully. Logs go to var/log/.
+Ctrl-C (or SIGTERM) stops all five processes gracefully. Logs go to var/log/ (or $LORASTACK_DEV_STATE_DIR/log).
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ from pathlib import Path
 
 from lorastack.devcluster.cluster import LOCAL_PORTS, LocalCluster
 
-ROOT = Path.cwd()
-STATE = ROOT / "var"
+STATE_DIR_ENV = "LORASTACK_DEV_STATE_DIR"
+
+
+def _state_dir() -> Path:
+    """Where keys and logs go: ``$LORASTACK_DEV_STATE_DIR``, else ``var/`` under the working directory."""
+    return Path(os.environ.get(STATE_DIR_ENV) or Path.cwd() / "var")
 
 
 def _port_taken(port: int) -> bool:
@@ -28,10 +32,11 @@ def _port_taken(port: int) -> bool:
 
 def _local_key(name: str) -> bytes:
     """A random AES-128 key kept in var/ (mode 0600), so that restarts read their own data."""
-    path = STATE / f"{name}.key"
+    state = _state_dir()
+    path = state / f"{name}.key"
     if path.exists():
         return bytes.fromhex(path.read_text().strip())
-    STATE.mkdir(parents=True, exist_ok=True)
+    state.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(16)
     path.write_text(key.hex())
     path.chmod(0o600)
@@ -63,7 +68,7 @@ async def _up() -> int:
         "js": {"LORASTACK_JS_ROOT_KEY_KEK": _local_key("js-root-kek").hex()},
     }
     cluster = LocalCluster(
-        ports=LOCAL_PORTS, cluster_key=_local_key("cluster"), log_dir=STATE / "log", env=env, role_env=role_env
+        ports=LOCAL_PORTS, cluster_key=_local_key("cluster"), log_dir=_state_dir() / "log", env=env, role_env=role_env
     )
     print("starting the Identity, Gateway, Network, Application and Join Servers ...")
     try:
