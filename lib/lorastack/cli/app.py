@@ -17,6 +17,7 @@ from lorastack.cli import (
     gateways,
     login,
     organizations,
+    simulate,
     users,
 )
 from lorastack.cli.client import Client
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per call (default 30)")
     parser.set_defaults(handler=None, group_parser=parser)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (login, users, organizations, applications, gateways, end_devices, events):
+    for module in (login, users, organizations, applications, gateways, end_devices, events, simulate):
         module.register(sub)
     return parser
 

@@ -1,4 +1,5 @@
-"""``lorastack applications``: ApplicationRegistry, API keys, collaborators, webhooks and pub/subs."""
+"""``lorastack applications``: ApplicationRegistry, API keys, collaborators, webhooks and pub/subs, and the
+AS's MQTT messages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from lorastack.cli.api_keys import add_api_keys
 from lorastack.cli.collaborators import add_collaborators
 from lorastack.cli.entity import EntityKind, add_crud
 from lorastack.cli.integrations import add_integrations
+from lorastack.cli.mqtt import add_mqtt
 
 __all__ = ["KIND", "register"]
 
@@ -50,3 +52,4 @@ def register(sub: flags.SubParsers) -> None:
     add_api_keys(apps, KIND)
     add_collaborators(apps, KIND)
     add_integrations(apps)
+    add_mqtt(apps)

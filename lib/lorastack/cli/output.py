@@ -73,6 +73,14 @@ class Output:
             return
         self._write_lines(_table([flatten(v) for v in values]) if values else ["(none)"])
 
+    def value(self, value: Mapping[str, Any]) -> None:
+        """A plain JSON object (not a message): itself, or a FIELD/VALUE table of its dotted keys."""
+        if self._format == "json":
+            self._write_json(value)
+            return
+        pairs = [{"field": k, "value": v} for k, v in flatten(value).items()]
+        self._write_lines(_table(pairs) if pairs else ["(empty)"])
+
     def note(self, text: str) -> None:
         """A message to the operator, on stderr so that stdout stays machine-readable."""
         self._notes.write(text + "\n")
