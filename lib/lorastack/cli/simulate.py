@@ -78,8 +78,8 @@ def settings_from(args: argparse.Namespace, config: CliConfig, owner: str) -> Si
 
 
 async def _owner(args: argparse.Namespace, session: Session) -> str:
-    if args.owner or args.no_provision:
-        return str(args.owner or "")
+    if args.owner or args.no_provision or not session.config.api_key:
+        return str(args.owner or "")  # without a key, settings_from says what is missing
     account = await caller_account(session)
     if not account.HasField("user_ids"):
         raise CliError("the API key belongs to an organization: give --owner USER-ID")
