@@ -4,6 +4,8 @@ printing (the parts without a network)."""
 from __future__ import annotations
 
 import argparse
+import io
+import json
 
 import pytest
 
@@ -11,6 +13,7 @@ from lorastack.cli import app
 from lorastack.cli.config import CliConfig
 from lorastack.cli.errors import CliError
 from lorastack.cli.mqtt import MqttMessage, format_message, mqtt_target, topic_filter
+from lorastack.cli.output import Output
 from lorastack.cli.simulate import gateway_addresses, payload_hex, settings_from
 from lorastack.sim.device.profile import Activation, DeviceClass, LoRaWANVersion
 
@@ -101,3 +104,13 @@ def test_message_printing() -> None:
     joined = MqttMessage("v3/demo/devices/d/join", {"join_accept": {}, "end_device_ids": {}})
     assert format_message(joined, "table") == "v3/demo/devices/d/join  end_device_ids, join_accept"
     assert format_message(MqttMessage("t", "raw"), "table") == "t  -"
+
+
+def test_plain_values_print_as_json_or_a_field_table() -> None:
+    summary = {"devices_joined": 1, "devices": {"uplinks": 4}}
+    out = io.StringIO()
+    Output(out, "json").value(summary)
+    assert json.loads(out.getvalue()) == summary
+    out = io.StringIO()
+    Output(out, "table").value(summary)
+    assert out.getvalue().split("\n")[1:3] == ["devices_joined   1", "devices.uplinks  4"]
