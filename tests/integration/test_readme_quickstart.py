@@ -15,8 +15,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nats
 import pytest
 import pytest_asyncio
+from redis.asyncio import Redis
 
 from cluster_support import drop_database
 
@@ -147,6 +149,20 @@ async def interrupt(proc: asyncio.subprocess.Process, timeout: float = 40) -> No
         await proc.wait()
 
 
+# Redis database of the quick start run (other tests use database 0 under their own prefixes).
+QUICKSTART_REDIS_DB = 9
+
+
+async def forget_stores(stream: str) -> None:
+    redis = Redis.from_url(f"redis://127.0.0.1:6379/{QUICKSTART_REDIS_DB}")
+    await redis.flushdb()
+    await redis.aclose()
+    client = await nats.connect("nats://127.0.0.1:4222")
+    with contextlib.suppress(Exception):  # the stream may never have been created
+        await client.jetstream().delete_stream(stream)
+    await client.close()
+
+
 @pytest_asyncio.fixture
 async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
     taken = taken_ports()
@@ -156,6 +172,10 @@ async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
     env = {
         **os.environ,
         "LORASTACK_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{database}",
+        # Its own Redis database and event stream, so nothing of the run stays behind for others.
+        "LORASTACK_REDIS_URL": f"redis://127.0.0.1:6379/{QUICKSTART_REDIS_DB}",
+        "LORASTACK_EVENTS_STREAM": f"QUICKSTART_{database.upper()}",
+        "LORASTACK_EVENTS_SUBJECT_PREFIX": f"quickstart.{database}",
         "LORASTACK_DEV_STATE_DIR": str(tmp_path / "var"),
         "LORASTACK_CLI_CONFIG": str(tmp_path / "cli" / "config.json"),
     }
@@ -166,6 +186,7 @@ async def terminal(tmp_path: Path) -> AsyncIterator[Terminal]:
         for _, proc in term.background:
             await interrupt(proc)
         await drop_database(database)
+        await forget_stores(env["LORASTACK_EVENTS_STREAM"])
 
 
 def check_essentials(index: int, step: Step, printed: str) -> None:

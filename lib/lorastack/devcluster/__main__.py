@@ -52,11 +52,12 @@ async def _up() -> int:
     if _port_taken(mqtt_port):
         mqtt_port = 11883
         print("port 1883 is taken (another MQTT broker?): the AS's MQTT server listens on 11883")
+    # LORASTACK_* variables of the caller's environment reach every role (addresses and ports
+    # stay the local layout's), so the local cluster is configured like a deployed one.
     env = {
-        "LORASTACK_DATABASE_URL": os.environ.get(
-            "LORASTACK_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/lorastack"
-        ),
+        "LORASTACK_DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/lorastack",
         "LORASTACK_LOG_FORMAT": "json",
+        **{k: v for k, v in os.environ.items() if k.startswith("LORASTACK_")},
     }
     # Keys at rest are encrypted with local keys: the JS's root keys, the AS's AppSKeys.
     role_env = {
