@@ -28,6 +28,9 @@ __all__ = [
     "EVT_UP_JOIN_ACCEPT_FORWARD",
     "EVT_UP_JOIN_FORWARD",
     "EVT_UP_JOIN_RECEIVE",
+    "EVT_UP_REJOIN_DROP",
+    "EVT_UP_REJOIN_FORWARD",
+    "EVT_UP_REJOIN_RECEIVE",
     "NsMetrics",
     "Publisher",
     "device_ref",
@@ -43,6 +46,9 @@ EVT_UP_DATA_DROP = events.define("ns.up.data.drop", visibility=_TRAFFIC)
 EVT_UP_JOIN_RECEIVE = events.define("ns.up.join.receive", visibility=_TRAFFIC)
 EVT_UP_JOIN_FORWARD = events.define("ns.up.join.forward", visibility=_TRAFFIC)
 EVT_UP_JOIN_ACCEPT_FORWARD = events.define("ns.up.join.accept.forward", visibility=_TRAFFIC)
+EVT_UP_REJOIN_RECEIVE = events.define("ns.up.rejoin.receive", visibility=_TRAFFIC)
+EVT_UP_REJOIN_FORWARD = events.define("ns.up.rejoin.forward", visibility=_TRAFFIC)
+EVT_UP_REJOIN_DROP = events.define("ns.up.rejoin.drop", visibility=_TRAFFIC)
 EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT = events.define("ns.down.join.schedule.attempt", visibility=_TRAFFIC)
 EVT_DOWN_DATA_SCHEDULE_ATTEMPT = events.define("ns.down.data.schedule.attempt", visibility=_TRAFFIC)
 EVT_DOWN_DATA_SCHEDULE_SUCCESS = events.define("ns.down.data.schedule.success", visibility=_TRAFFIC)
@@ -78,6 +84,7 @@ class NsMetrics:
     hop_latency: Histogram
     joins: Counter
     application_ups: Counter
+    rejoins: Counter
 
     @classmethod
     def create(cls, metrics: Metrics) -> NsMetrics:
@@ -90,6 +97,7 @@ class NsMetrics:
             hop_latency=metrics.histogram("hop_latency_seconds", "Latency of each hop", ["hop"]),
             joins=metrics.counter("joins_total", "Join-requests by outcome", ["outcome"]),
             application_ups=metrics.counter("application_ups_total", "Messages queued for the AS", ["kind"]),
+            rejoins=metrics.counter("rejoins_total", "Rejoin-requests by rejoin type and outcome", ["type", "outcome"]),
         )
 
 

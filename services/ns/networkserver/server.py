@@ -24,6 +24,7 @@ from networkserver.registry import DeviceManager
 from networkserver.uplink.data import DataUplinkHandler
 from networkserver.uplink.ingress import UplinkIngress
 from networkserver.uplink.join import JoinHandler
+from networkserver.uplink.rejoin import RejoinHandler
 
 __all__ = ["build"]
 
@@ -69,6 +70,7 @@ async def build(config: NetworkServerConfig) -> Component:
         window_ms=config.ns_dedup_window_ms,
         cooldown_ms=config.ns_cooldown_window_ms,
         concurrency=config.ns_uplink_concurrency,
+        rejoins=RejoinHandler(devices, joins, bus, metrics, net_id=config.net_id, prefixes=config.dev_addr_prefixes),
     )
     ups = RedisApplicationUpQueue(redis, keys, max_length=config.ns_application_stream_max_length)
     component.add_service(

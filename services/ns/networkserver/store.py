@@ -54,6 +54,10 @@ class DeviceRegistry(Protocol):
         """The OTAA device with these EUIs."""
         ...
 
+    async def by_dev_eui(self, dev_eui: bytes) -> list[StoredDevice]:
+        """The OTAA devices with this DevEUI, whatever their JoinEUI (rejoin-requests of types 0 and 2)."""
+        ...
+
     async def by_dev_addr(self, dev_addr: bytes) -> list[StoredDevice]:
         """Devices whose current or pending session uses ``dev_addr``."""
         ...

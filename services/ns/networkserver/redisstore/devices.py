@@ -1,5 +1,6 @@
-"""Devices in Redis: one hash per device (serialized EndDevice, version, indexed addresses) and one
-set per DevAddr, changed together by one Lua script so the index never disagrees with the record."""
+"""Devices in Redis: one hash per device (serialized EndDevice, version, indexed addresses), one set per
+DevAddr and one per DevEUI (rejoin-requests of types 0 and 2 name no JoinEUI), changed together by one
+Lua script so the indexes never disagree with the record."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ __all__ = ["RedisDeviceRegistry", "session_addresses"]
 # KEYS[1] device hash, KEYS[2] application uplink stream.
 # ARGV: expected version ('' absent, '*' any), data ('' deletes), address-key prefix, index member,
 # new addresses (comma separated), EUI-key prefix, new JoinEUI:DevEUI ('' none), stream max length,
-# then the ApplicationUp payloads.
+# then the ApplicationUp payloads. The DevEUI set sits at the EUI-key prefix .. 'dev:' .. DevEUI, which
+# no JoinEUI:DevEUI key can equal (those start with 16 hex digits).
 _PUT = """
 local cur = redis.call('HMGET', KEYS[1], 'v', 'a', 'e')
 local expected = ARGV[1]
@@ -29,7 +31,10 @@ end
 if cur[2] then
   for addr in string.gmatch(cur[2], '[^,]+') do redis.call('SREM', ARGV[3] .. addr, ARGV[4]) end
 end
-if cur[3] and cur[3] ~= '' and cur[3] ~= ARGV[7] then redis.call('DEL', ARGV[6] .. cur[3]) end
+if cur[3] and cur[3] ~= '' and cur[3] ~= ARGV[7] then
+  redis.call('DEL', ARGV[6] .. cur[3])
+  redis.call('SREM', ARGV[6] .. 'dev:' .. string.sub(cur[3], 18), ARGV[4])
+end
 if ARGV[2] == '' then
   if cur[1] then redis.call('DEL', KEYS[1]) return 0 end
   return -2
@@ -37,7 +42,10 @@ end
 local v = redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('HSET', KEYS[1], 'd', ARGV[2], 'a', ARGV[5], 'e', ARGV[7])
 for addr in string.gmatch(ARGV[5], '[^,]+') do redis.call('SADD', ARGV[3] .. addr, ARGV[4]) end
-if ARGV[7] ~= '' then redis.call('SET', ARGV[6] .. ARGV[7], ARGV[4]) end
+if ARGV[7] ~= '' then
+  redis.call('SET', ARGV[6] .. ARGV[7], ARGV[4])
+  redis.call('SADD', ARGV[6] .. 'dev:' .. string.sub(ARGV[7], 18), ARGV[4])
+end
 for i = 9, #ARGV do
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'u', ARGV[i])
 end
@@ -113,6 +121,11 @@ class RedisDeviceRegistry:
             return None
         app_id, _, dev_id = _text(member).partition(":")
         return await self.get(app_id, dev_id)
+
+    async def by_dev_eui(self, dev_eui: bytes) -> list[StoredDevice]:
+        # The DevEUI set has the DevAddr sets' shape, so the same script reads it.
+        key = f"{self._eui_prefix}dev:{dev_eui.hex().upper()}"
+        return self._decode_candidates(await self._by_addr(keys=[key], args=[self._device_prefix]))
 
     async def by_dev_addr(self, dev_addr: bytes) -> list[StoredDevice]:
         raw = await self._by_addr(keys=[f"{self._addr_prefix}{dev_addr.hex().upper()}"], args=[self._device_prefix])

@@ -12,12 +12,22 @@ from datetime import UTC, datetime
 import structlog
 
 from lorastack.events import EventBus
-from lorastack.lorawan import DecodeError, JoinRequestPayload, MACPayload, MType, PHYPayload, decode_phy_payload
+from lorastack.lorawan import (
+    DecodeError,
+    JoinRequestPayload,
+    MACPayload,
+    MType,
+    PHYPayload,
+    RejoinRequest02Payload,
+    RejoinRequest1Payload,
+    decode_phy_payload,
+)
 from networkserver.observability import NsMetrics
 from networkserver.store import UplinkDeduplicator
 from networkserver.uplink.data import DataUplinkHandler, drop
 from networkserver.uplink.join import JoinHandler
 from networkserver.uplink.process import timestamp
+from networkserver.uplink.rejoin import RejoinHandler
 from ttn.lorawan.v3 import messages_pb2
 
 __all__ = ["UplinkIngress", "merge_copies"]
@@ -62,10 +72,12 @@ class UplinkIngress:
         concurrency: int = 48,
         max_batch: int = 256,
         max_batches: int = 4,
+        rejoins: RejoinHandler | None = None,
     ) -> None:
         self._dedup = dedup
         self._data = data
         self._joins = joins
+        self._rejoins = rejoins
         self._bus = bus
         self._metrics = metrics
         self._window_ms = window_ms
@@ -89,7 +101,10 @@ class UplinkIngress:
         except (DecodeError, ValueError):
             await drop(self._bus, self._metrics, uplink, "malformed", [])
             return
-        if phy.mhdr.mtype not in (*_DATA_UP, MType.JOIN_REQUEST):
+        accepted = (
+            (*_DATA_UP, MType.JOIN_REQUEST, MType.REJOIN_REQUEST) if self._rejoins else (*_DATA_UP, MType.JOIN_REQUEST)
+        )
+        if phy.mhdr.mtype not in accepted:
             await drop(self._bus, self._metrics, uplink, "unsupported_message_type", [])
             return
         now = datetime.now(UTC)
@@ -153,6 +168,8 @@ class UplinkIngress:
                 self._metrics.dedup_size.observe(len(merged.rx_metadata))
                 if isinstance(phy.payload, JoinRequestPayload):
                     await self._joins.handle(merged, phy)
+                elif isinstance(phy.payload, RejoinRequest02Payload | RejoinRequest1Payload) and self._rejoins:
+                    await self._rejoins.handle(merged, phy)
                 elif isinstance(phy.payload, MACPayload):
                     data.append((merged, phy))
             if data:

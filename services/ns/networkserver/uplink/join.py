@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
 import grpc
 import structlog
@@ -20,6 +21,7 @@ from networkserver.observability import (
     EVT_UP_JOIN_ACCEPT_FORWARD,
     EVT_UP_JOIN_FORWARD,
     EVT_UP_JOIN_RECEIVE,
+    EVT_UP_REJOIN_FORWARD,
     NsMetrics,
     device_ref,
 )
@@ -29,9 +31,18 @@ from networkserver.uplink.data import data_rate_index, drop
 from networkserver.uplink.process import timestamp
 from ttn.lorawan.v3 import end_device_pb2, join_pb2, joinserver_pb2_grpc, keys_pb2, lorawan_pb2, messages_pb2
 
-__all__ = ["JoinHandler"]
+__all__ = ["JoinHandler", "Rejoin", "add_cf_list", "join_mac_state"]
 
 log = structlog.get_logger(logger_name="networkserver.join")
+
+
+class Rejoin(Protocol):
+    """What a rejoin adds to a join: its type, and the changes to the stored device it makes."""
+
+    @property
+    def rejoin_type(self) -> int: ...
+
+    def apply(self, device: end_device_pb2.EndDevice) -> None: ...
 
 
 def _join_request(
@@ -65,7 +76,18 @@ def _join_request(
     return request
 
 
-def _add_cf_list(request: join_pb2.JoinRequest, state: end_device_pb2.MACState, band: Band) -> None:
+def join_mac_state(device: end_device_pb2.EndDevice) -> end_device_pb2.MACState:
+    """The MAC state a join starts: the boot state with the RX settings the join-accept carries."""
+    state = initial_mac_state(device)
+    current, desired = state.current_parameters, state.desired_parameters
+    current.rx1_data_rate_offset = desired.rx1_data_rate_offset
+    current.rx2_data_rate_index = desired.rx2_data_rate_index
+    current.rx2_frequency = desired.rx2_frequency
+    current.rx1_delay = desired.rx1_delay
+    return state
+
+
+def add_cf_list(request: join_pb2.JoinRequest, state: end_device_pb2.MACState, band: Band) -> None:
     """Offer up to five of the plan's extra channels in the join-accept's CFList (bands with a
     frequency CFList, RP002 section 2.2.4), and count them as known from the start."""
     if band.cf_list_type != CFListType.FREQUENCIES:
@@ -118,32 +140,45 @@ class JoinHandler:
             return False
         await self._publish(stored, EVT_UP_JOIN_RECEIVE)
         device = stored.device
-        state = initial_mac_state(device)
-        state.current_parameters.rx1_data_rate_offset = state.desired_parameters.rx1_data_rate_offset
-        state.current_parameters.rx2_data_rate_index = state.desired_parameters.rx2_data_rate_index
-        state.current_parameters.rx2_frequency = state.desired_parameters.rx2_frequency
-        state.current_parameters.rx1_delay = state.desired_parameters.rx1_delay
+        state = join_mac_state(device)
         dev_addr = generate_dev_addr(self._prefixes).value
         request = _join_request(device, uplink, phy, state, dev_addr, self._net_id)
-        _add_cf_list(request, state, plan_and_band(device.frequency_plan_id)[1])
-        answer = await self._forward(stored, request, uplink)
+        add_cf_list(request, state, plan_and_band(device.frequency_plan_id)[1])
+        return await self.complete(stored, uplink, request, state, rejoin=None)
+
+    async def complete(
+        self,
+        stored: StoredDevice,
+        uplink: messages_pb2.UplinkMessage,
+        request: join_pb2.JoinRequest,
+        state: end_device_pb2.MACState,
+        *,
+        rejoin: Rejoin | None,
+    ) -> bool:
+        """Forward a join- or rejoin-request, keep the answer as the pending session and MAC state,
+        tell the AS and schedule the (re)join-accept; False when the Join Server refused it."""
+        answer = await self._forward(stored, request, uplink, rejoin)
         if answer is None:
             return False
+        dev_addr = request.dev_addr
         keys = keys_pb2.SessionKeys()
         keys.CopyFrom(answer.session_keys)
         app_s_key = keys.app_s_key
         keys.ClearField("app_s_key")
-        state.queued_join_accept.payload = answer.raw_payload
-        state.queued_join_accept.keys.CopyFrom(keys)
-        state.queued_join_accept.dev_addr = dev_addr
-        state.queued_join_accept.net_id = self._net_id.value
-        state.queued_join_accept.request.downlink_settings.CopyFrom(request.downlink_settings)
-        state.queued_join_accept.request.rx_delay = request.rx_delay
+        accept = state.queued_join_accept
+        accept.payload = answer.raw_payload
+        accept.keys.CopyFrom(keys)
+        accept.dev_addr = dev_addr
+        accept.net_id = self._net_id.value
+        accept.request.downlink_settings.CopyFrom(request.downlink_settings)
+        accept.request.rx_delay = request.rx_delay
         if request.HasField("cf_list"):
-            state.queued_join_accept.request.cf_list.CopyFrom(request.cf_list)
-        state.queued_join_accept.correlation_ids.extend(uplink.correlation_ids)
+            accept.request.cf_list.CopyFrom(request.cf_list)
+        accept.correlation_ids.extend(uplink.correlation_ids)
 
         async def mutate(target: end_device_pb2.EndDevice) -> list[messages_pb2.ApplicationUp]:
+            if rejoin is not None:
+                rejoin.apply(target)
             target.pending_session.CopyFrom(
                 end_device_pb2.Session(dev_addr=dev_addr, keys=keys, started_at=timestamp(datetime.now(UTC)))
             )
@@ -151,35 +186,48 @@ class JoinHandler:
             up = messages_pb2.ApplicationUp(
                 end_device_ids=target.ids, correlation_ids=uplink.correlation_ids, received_at=uplink.received_at
             )
-            target.ids.dev_addr = dev_addr
+            if rejoin is None:
+                target.ids.dev_addr = dev_addr
             up.end_device_ids.dev_addr = dev_addr
             up.join_accept.session_key_id = keys.session_key_id
             up.join_accept.received_at.CopyFrom(uplink.received_at)
+            # After a rejoin the device keeps its session until it uses the new one (1.1 section 6.2.4).
+            up.join_accept.pending_session = rejoin is not None
             if app_s_key.key or app_s_key.encrypted_key:
                 up.join_accept.app_s_key.CopyFrom(app_s_key)
             return [up]
 
         updated = await update_device(self._devices, stored.application_id, stored.device_id, mutate)
-        self._metrics.joins.labels(outcome="accepted").inc()
+        if rejoin is None:
+            self._metrics.joins.labels(outcome="accepted").inc()
+        else:
+            self._metrics.rejoins.labels(type=str(rejoin.rejoin_type), outcome="accepted").inc()
         await self._publish(updated, EVT_UP_JOIN_ACCEPT_FORWARD)
         await self._schedule(updated, uplink, answer.raw_payload)
         return True
 
     async def _forward(
-        self, stored: StoredDevice, request: join_pb2.JoinRequest, uplink: messages_pb2.UplinkMessage
+        self,
+        stored: StoredDevice,
+        request: join_pb2.JoinRequest,
+        uplink: messages_pb2.UplinkMessage,
+        rejoin: Rejoin | None,
     ) -> join_pb2.JoinResponse | None:
         channel = self._join_server()
         if channel is None:
             await drop(self._bus, self._metrics, uplink, "no_join_server", [])
             return None
-        await self._publish(stored, EVT_UP_JOIN_FORWARD)
+        await self._publish(stored, EVT_UP_JOIN_FORWARD if rejoin is None else EVT_UP_REJOIN_FORWARD)
         try:
             return await joinserver_pb2_grpc.NsJsStub(channel).HandleJoin(
                 request, metadata=tuple(self._metadata()), timeout=3
             )
         except grpc.aio.AioRpcError as err:
             log.info("join refused by the join server", code=err.code().name, details=err.details())
-            self._metrics.joins.labels(outcome="refused").inc()
+            if rejoin is None:
+                self._metrics.joins.labels(outcome="refused").inc()
+            else:
+                self._metrics.rejoins.labels(type=str(rejoin.rejoin_type), outcome="refused").inc()
             ids = [device_ref(stored)]
             await drop(self._bus, self._metrics, uplink, "join_refused", ids)
             return None

@@ -25,7 +25,14 @@ from networkserver.macstate import initial_mac_state
 from networkserver.uplink.match import Match, key_of
 from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2, messages_pb2
 
-__all__ = ["DEFAULT_CONFIRMED_ATTEMPTS", "RECENT_UPLINKS", "Processed", "UplinkFacts", "process_data_uplink"]
+__all__ = [
+    "DEFAULT_CONFIRMED_ATTEMPTS",
+    "RECENT_UPLINKS",
+    "Processed",
+    "UplinkFacts",
+    "process_data_uplink",
+    "promote_pending",
+]
 
 RECENT_UPLINKS = 20
 # Transmissions of a confirmed downlink when the application does not say (ConfirmedRetry.max_attempts).
@@ -53,12 +60,16 @@ class Processed:
     needs_downlink: bool = False
 
 
-def _promote_pending(device: end_device_pb2.EndDevice) -> None:
+def promote_pending(device: end_device_pb2.EndDevice) -> None:
+    """The device uses the session of its last (re)join-accept: it becomes the current one."""
     device.session.CopyFrom(device.pending_session)
     if device.HasField("pending_mac_state"):
         device.mac_state.CopyFrom(device.pending_mac_state)
     device.ClearField("pending_session")
     device.ClearField("pending_mac_state")
+    device.ids.dev_addr = device.session.dev_addr
+    # The device restarts RJcount0 with every join-accept it takes (LoRaWAN 1.1 section 6.2.4.1).
+    device.last_rj_count_0 = 0
 
 
 def _mac_commands(device: end_device_pb2.EndDevice, payload: MACPayload, f_cnt: int) -> list[MACCommand]:
@@ -162,7 +173,7 @@ def _retry(device: end_device_pb2.EndDevice, pending: messages_pb2.ApplicationDo
 def process_data_uplink(device: end_device_pb2.EndDevice, match: Match, facts: UplinkFacts) -> Processed:
     """Apply one verified uplink to ``device`` (mutated in place) and say what follows from it."""
     if match.pending:
-        _promote_pending(device)
+        promote_pending(device)
     out = Processed(device)
     session, state = device.session, device.mac_state
     session.last_f_cnt_up = match.f_cnt
