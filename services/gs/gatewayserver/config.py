@@ -34,7 +34,9 @@ class GatewayServerConfig(ServiceConfig):
     # Least time between scheduling a downlink and its transmission: the gateway must get it first.
     gs_downlink_lead_ms: int = 150
     gs_uplink_queue_size: int = 8192
-    gs_uplink_retries: int = 5
+    # Backoff doubles from the base with full jitter: 8 retries ride out about 13 s on average (25 s at
+    # most) of an unreachable NS, long enough for a restart, so that no uplink is lost to one.
+    gs_uplink_retries: int = 8
     gs_uplink_retry_base_ms: int = 100
     gs_stats_ttl_seconds: int = 86400
     # Basics Station traffic without an API key (lab set-ups only).
