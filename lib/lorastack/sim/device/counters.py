@@ -13,6 +13,8 @@ class DeviceCounters:
     join_requests: int = 0
     joins: int = 0
     join_accept_mic_failures: int = 0
+    rejoin_requests: int = 0
+    rejoins: int = 0
     uplinks: int = 0
     confirmed_uplinks: int = 0
     uplinks_not_heard: int = 0

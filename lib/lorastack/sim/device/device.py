@@ -1,5 +1,6 @@
-"""A simulated end device: joins or starts personalized, sends uplinks through the gateways that hear it,
-listens in its receive windows, verifies and decrypts downlinks and answers their MAC commands.
+"""A simulated end device: joins or starts personalized, sends uplinks (and LoRaWAN 1.1 rejoin-requests)
+through the gateways that hear it, listens in its receive windows, verifies and decrypts downlinks and
+answers their MAC commands.
 
 Sans-I/O apart from the injected clock: gateways call ``on_downlink``; a runner calls ``send_uplink``.
 """
@@ -12,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from lorastack.lorawan import CFListChannelMasks, CFListFrequencies, JoinAcceptPayload, decode_phy_payload
+from lorastack.lorawan import CFListChannelMasks, CFListFrequencies, JoinAcceptPayload, NetID, decode_phy_payload
 from lorastack.lorawan import maccommands as mc
 from lorastack.lorawan.band import get_band
 from lorastack.lorawan.errors import DecodeError
@@ -22,6 +23,7 @@ from lorastack.sim.device.join import build_join_request, open_join_accept
 from lorastack.sim.device.mac import STICKY, handle_commands
 from lorastack.sim.device.macstate import DeviceChannel, initial_mac_state
 from lorastack.sim.device.profile import Activation, DeviceClass, DeviceProfile
+from lorastack.sim.device.rejoin import SentRejoin, build_rejoin_request, open_rejoin_accept
 from lorastack.sim.device.session import DataDownlink, DownlinkRejected, Session, build_data_uplink, open_data_downlink
 from lorastack.sim.device.windows import RxWindow, RxWindows
 from lorastack.sim.radio import AirGateway, Downlink, Uplink
@@ -69,6 +71,11 @@ class EndDevice:
         self._sticky: list[mc.MACCommand] = []
         self._last_snr = 0.0
         self.session: Session | None = None
+        self.net_id: NetID | None = None
+        # RJcount0 restarts with every (re)join-accept; RJcount1 never does (LoRaWAN 1.1 section 6.2.4).
+        self.rj_count0 = 0
+        self.rj_count1 = 0
+        self._rejoin: SentRejoin | None = None
         self.last_frame = b""
         abp = profile.activation is Activation.ABP
         self.mac = initial_mac_state(self.band, plan, preset_plan_channels=abp, data_rate=profile.data_rate)
@@ -133,6 +140,7 @@ class EndDevice:
             self.counters.confirmed_unacked += 1
             self._awaiting_ack = False
         self.windows.close()
+        self._rejoin = None
         channels = self.mac.enabled_channels()
         if not channels:
             self.counters.missed["no_channel"] += 1
@@ -149,7 +157,37 @@ class EndDevice:
         frame = build_join_request(self.profile, self._sent_dev_nonce)
         self.counters.join_requests += 1
         delays = (self.band.join_accept_delay_1, self.band.join_accept_delay_2)
-        self._transmit(frame, ch_index, channel, delays, rx2=(self.band.rx2_frequency, self.band.rx2_data_rate_index))
+        rx2 = (self.band.rx2_frequency, self.band.rx2_data_rate_index)
+        self._transmit(frame, ch_index, channel, delays, rx2=rx2, rx1_dr_offset=0)
+        return True
+
+    def send_rejoin(self, rejoin_type: int) -> bool:
+        """Transmit a rejoin-request of ``rejoin_type`` (0, 1 or 2; LoRaWAN 1.1 OTAA devices). The device
+        keeps its session until the rejoin-accept arrives; False while still in receive windows."""
+        if rejoin_type not in (0, 1, 2):
+            raise ValueError(f"no rejoin type {rejoin_type}")
+        if self.busy:
+            self.counters.uplinks_skipped_busy += 1
+            return False
+        channels = self.mac.enabled_channels()
+        if not channels:
+            self.counters.missed["no_channel"] += 1
+            return False
+        count = self.rj_count1 if rejoin_type == 1 else self.rj_count0
+        sent = SentRejoin(rejoin_type, count)
+        frame = build_rejoin_request(self.profile, sent, session=self.session, net_id=self.net_id)
+        if rejoin_type == 1:
+            self.rj_count1 = (count + 1) & 0xFFFF
+        else:
+            self.rj_count0 = (count + 1) & 0xFFFF
+        self.windows.close()
+        self._awaiting_ack = False
+        self._rejoin = sent
+        self.counters.rejoin_requests += 1
+        ch_index, channel = self._rng.choice(channels)
+        delays = (self.band.join_accept_delay_1, self.band.join_accept_delay_2)
+        rx2 = (self.band.rx2_frequency, self.band.rx2_data_rate_index)
+        self._transmit(frame, ch_index, channel, delays, rx2=rx2, rx1_dr_offset=0)
         return True
 
     def _send_data(
@@ -199,7 +237,9 @@ class EndDevice:
         delays: tuple[float, float],
         *,
         rx2: tuple[int, int],
+        rx1_dr_offset: int | None = None,
     ) -> None:
+        """``rx1_dr_offset`` 0: (re)join-accept windows, which ignore the session's RX1 offset."""
         now = self._now()
         self.last_frame = frame
         uplink = Uplink(frame, channel.frequency, self.mac.data_rate, now)
@@ -211,6 +251,8 @@ class EndDevice:
         if not stamps:
             self.counters.uplinks_not_heard += 1
         rx1_frequency, rx1_rate = self.mac.rx1(channel.frequency, ch_index, self.mac.data_rate)
+        if rx1_dr_offset is not None:
+            rx1_rate = self.band.rx1_data_rate(self.mac.data_rate, rx1_dr_offset, self.mac.downlink_dwell_time)
         self.windows.open(
             stamps,
             RxWindow(round(delays[0] * 1_000_000), rx1_frequency, rx1_rate),
@@ -227,6 +269,8 @@ class EndDevice:
                 self.counters.missed[reception.miss] += 1
             return
         self._last_snr = downlink.snr
+        if self._rejoin is not None and self._rejoin_accept(self._rejoin, downlink.payload, reception.window):
+            return
         try:
             if self.session is None:
                 self._join_accept(downlink.payload, reception.window)
@@ -264,6 +308,8 @@ class EndDevice:
         if outcome is None:
             return
         self.session = outcome.session
+        self.net_id = outcome.accept.net_id
+        self.rj_count0 = 0
         self._count_window(window)
         self.counters.joins += 1
         self.mac = initial_mac_state(self.band, self.plan, preset_plan_channels=False, data_rate=self.mac.data_rate)
@@ -272,6 +318,31 @@ class EndDevice:
         self._answers, self._sticky = [], []
         self._busy_until = 0.0
         self._class_c_on()
+
+    def _rejoin_accept(self, sent: SentRejoin, frame: bytes, window: str) -> bool:
+        """Take the accept of the rejoin-request sent; False when ``frame`` is no join-accept."""
+        try:
+            outcome = open_rejoin_accept(self.profile, sent, frame)
+        except DownlinkRejected:
+            self.counters.join_accept_mic_failures += 1
+            return True
+        if outcome is None:
+            return False
+        self._rejoin = None
+        self.session = outcome.session
+        self.net_id = outcome.accept.net_id
+        self.rj_count0 = 0
+        self._count_window(window)
+        self.counters.rejoins += 1
+        if sent.rejoin_type != 2:
+            # Types 0 and 1 reset the radio parameters as a join does; type 2 keeps them.
+            self.mac = initial_mac_state(self.band, self.plan, preset_plan_channels=False, data_rate=self.mac.data_rate)
+            self._apply_join_settings(outcome.accept)
+        self._indications = self._initial_indications()
+        self._answers, self._sticky = [], []
+        self._busy_until = 0.0
+        self._class_c_on()
+        return True
 
     def _apply_join_settings(self, accept: JoinAcceptPayload) -> None:
         self.mac.rx1_delay = accept.rx_delay & 0x0F or 1

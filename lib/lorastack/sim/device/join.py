@@ -24,7 +24,7 @@ from lorastack.lorawan import (
 from lorastack.sim.device.profile import DeviceProfile
 from lorastack.sim.device.session import DownlinkRejected, Session
 
-__all__ = ["JoinOutcome", "build_join_request", "open_join_accept"]
+__all__ = ["JoinOutcome", "build_join_request", "open_join_accept", "session_from_accept"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +69,11 @@ def open_join_accept(profile: DeviceProfile, dev_nonce: int, frame: bytes) -> Jo
         expected = crypto.join_accept_mic_1_0(root, msg)
     if not crypto.mic_equal(expected, accept_phy.mic):
         raise DownlinkRejected("mic")
-    return JoinOutcome(_session(profile, accept, nonce, opt_neg), accept)
+    return JoinOutcome(session_from_accept(profile, accept, nonce, opt_neg), accept)
 
 
-def _session(profile: DeviceProfile, accept: JoinAcceptPayload, nonce: DevNonce, opt_neg: bool) -> Session:
+def session_from_accept(profile: DeviceProfile, accept: JoinAcceptPayload, nonce: DevNonce, opt_neg: bool) -> Session:
+    """The session keys of a join-accept; after a rejoin-accept ``nonce`` is the request's RJcount."""
     root = profile.root_key_for_join
     if opt_neg:
         app_key = profile.app_key
