@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from types import TracebackType
 
 import nats
@@ -18,13 +18,14 @@ from google.protobuf.message import Message
 from nats.aio.client import Client
 from nats.js import api
 from nats.js.errors import NotFoundError
-from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client import REGISTRY, CollectorRegistry, Counter
 
 from ttn.lorawan.v3 import events_pb2
+from ttn.lorawan.v3 import identifiers_pb2 as ids_pb
 
 from .definitions import EventDefinition
 from .event import encode, new_event
-from .identifiers import AnyIdentifiers, as_ref, validate_id
+from .identifiers import AnyIdentifiers, EntityRef, as_ref, validate_id
 from .metrics import EventMetrics, metrics_for
 from .subjects import SubjectScheme
 from .subscriber import EventSubscription
@@ -32,6 +33,17 @@ from .subscriber import EventSubscription
 __all__ = ["EventBus", "StreamSettings"]
 
 _log = structlog.get_logger(__name__)
+
+_SUBJECT_CACHE_SIZE = 50_000
+
+
+def _cache_key(ids: AnyIdentifiers) -> object:
+    """What decides the subject of ``ids``, hashable; protos are not."""
+    if isinstance(ids, ids_pb.EndDeviceIdentifiers):
+        return ("dev", ids.application_ids.application_id, ids.device_id, ids.join_eui, ids.dev_eui)
+    if isinstance(ids, EntityRef):
+        return ids
+    return (type(ids).__name__, ids.SerializeToString(deterministic=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,8 @@ class EventBus:
         self.tenant_id = validate_id(tenant_id, "tenant id")
         self.settings = settings or StreamSettings()
         self.metrics: EventMetrics = metrics_for(registry)
+        self._subjects: dict[tuple[object, ...], list[str]] = {}
+        self._published: dict[str, Counter] = {}
 
     @property
     def client(self) -> Client:
@@ -140,13 +154,11 @@ class EventBus:
         try:
             if not identifiers:
                 raise ValueError("an event needs at least one identifier")
-            refs = [as_ref(ids) for ids in identifiers]
-            subjects = self.scheme.subjects(tenant_id or self.tenant_id, refs, definition.name)
+            subjects = self._subjects_of(tenant_id or self.tenant_id, identifiers, definition.name)
             event = new_event(
                 definition,
                 identifiers=identifiers,
                 origin=self.origin,
-                time=datetime.now(UTC),
                 data=data,
                 correlation_ids=correlation_ids,
                 context=context,
@@ -161,8 +173,24 @@ class EventBus:
             self.metrics.publish_errors.labels(definition.name).inc()
             _log.warning("event publish failed", event_name=definition.name, error=repr(exc))
             return None
-        self.metrics.published.labels(definition.name).inc()
+        counter = self._published.get(definition.name)
+        if counter is None:
+            counter = self._published[definition.name] = self.metrics.published.labels(definition.name)
+        counter.inc()
         return event
+
+    def _subjects_of(self, tenant_id: str, identifiers: Sequence[AnyIdentifiers], name: str) -> list[str]:
+        # Validating IDs and building subjects is most of the cost of an event; the same devices and
+        # gateways publish again and again, so the subjects are remembered per identifiers and name.
+        key = (tenant_id, name, *map(_cache_key, identifiers))
+        subjects = self._subjects.get(key)
+        if subjects is None:
+            refs = [as_ref(ids) for ids in identifiers]
+            subjects = self.scheme.subjects(tenant_id, refs, name)
+            if len(self._subjects) >= _SUBJECT_CACHE_SIZE:
+                self._subjects.clear()  # a crude bound: refilling costs one miss per entity
+            self._subjects[key] = subjects
+        return subjects
 
     def subscribe(
         self,
