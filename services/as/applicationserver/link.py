@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 import grpc
 import structlog
@@ -32,6 +33,8 @@ log = structlog.get_logger(logger_name="applicationserver.link")
 
 RESCAN_SECONDS = 5.0
 SETTINGS_TTL_SECONDS = 1.0
+# Messages handled together: one device read, one stream append and one counter update per batch.
+BATCH_SIZE = 128
 
 
 class LinkManager:
@@ -148,18 +151,26 @@ class LinkManager:
 
         metadata = (*self._metadata(), ("id", app_id), *self._tenancy.metadata(app_key))
         call = stub.LinkApplication(requests(), metadata=metadata)
+        inbox: asyncio.Queue[messages_pb2.ApplicationUp | None] = asyncio.Queue(BATCH_SIZE * 2)
+        reader = asyncio.create_task(_read_into(call, inbox), name=f"link-reader-{app_key}")
         received = 0
         try:
             await self._links.record_linked(app_key, self._ns_address())
             self._errors.pop(app_key, None)
-            async for up in call:
-                received += 1
-                # The Empty goes back only once the message is in the uplink stream (or dropped on
-                # purpose); a failure before that breaks the link and the NS sends the message again.
-                await self._handle(app_key, app_id, up)
-                acks.put_nowait(empty_pb2.Empty())
+            while (batch := await _next_batch(inbox)) is not None and not reader.done():
+                # (Once the stream has ended no Empty can reach the NS: it sends what is left again.)
+                received += len(batch)
+                # The Empties go back only once the messages are in the uplink stream (or dropped on
+                # purpose); a failure before that breaks the link and the NS sends them again.
+                await self._handle(app_key, app_id, batch)
+                for _ in batch:
+                    acks.put_nowait(empty_pb2.Empty())
+            await reader  # the end of the stream, or the error that ended it
         finally:
+            reader.cancel()
             call.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
         return received
 
     async def _link_settings(self, app_key: str) -> ApplicationLink | None:
@@ -175,14 +186,46 @@ class LinkManager:
     def forget_settings(self, app_key: str) -> None:
         self._settings.pop(app_key, None)
 
-    async def _handle(self, app_key: str, app_id: str, up: messages_pb2.ApplicationUp) -> None:
-        if up.end_device_ids.application_ids.application_id != app_id:
-            self._metrics.uplinks_dropped.labels("wrong_application").inc()
-            return
-        link = await self._link_settings(app_key)
-        processed = await self._processor.process(app_key, up, link)
-        if processed is not None:
-            await self._upstream.append(app_key, [processed])
-            if processed.HasField("downlink_queue_invalidated") and self._requeue is not None:
-                await self._requeue(app_key, processed, link)
-        await self._links.record_up(app_key)
+    async def _handle(self, app_key: str, app_id: str, batch: list[messages_pb2.ApplicationUp]) -> None:
+        ours = [up for up in batch if up.end_device_ids.application_ids.application_id == app_id]
+        if len(ours) < len(batch):
+            self._metrics.uplinks_dropped.labels("wrong_application").inc(len(batch) - len(ours))
+        if ours:
+            link = await self._link_settings(app_key)
+            processed = await self._processor.process_batch(app_key, ours, link)
+            if processed:
+                await self._upstream.append(app_key, processed)
+            if self._requeue is not None:
+                for up in processed:
+                    if up.HasField("downlink_queue_invalidated"):
+                        await self._requeue(app_key, up, link)
+        await self._links.record_up(app_key, len(batch))
+
+
+async def _read_into(call: AsyncIterable[messages_pb2.ApplicationUp], inbox: asyncio.Queue[Any]) -> None:
+    """Move the link's messages into ``inbox``, then None; an error of the call is raised here."""
+    try:
+        async for up in call:
+            await inbox.put(up)
+    finally:
+        # Wake the batcher in any case; the queue may be full when the link breaks, so make room.
+        while inbox.full():
+            inbox.get_nowait()
+        inbox.put_nowait(None)
+
+
+async def _next_batch(
+    inbox: asyncio.Queue[messages_pb2.ApplicationUp | None],
+) -> list[messages_pb2.ApplicationUp] | None:
+    """What has arrived, at least one message and at most BATCH_SIZE; None at the end of the stream."""
+    first = await inbox.get()
+    if first is None:
+        return None
+    batch = [first]
+    while len(batch) < BATCH_SIZE and not inbox.empty():
+        up = inbox.get_nowait()
+        if up is None:
+            inbox.put_nowait(None)  # seen again by the next call, after this batch is handled
+            break
+        batch.append(up)
+    return batch

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
@@ -70,13 +71,20 @@ class PubSubDelivery:
         self._connections.clear()
 
     async def deliver(self, key: str, up: messages_pb2.ApplicationUp) -> None:
-        kind = kind_of(up)
-        if kind is None:
-            return
+        await self.deliver_batch(key, [up])
+
+    async def deliver_batch(self, key: str, ups: Sequence[messages_pb2.ApplicationUp]) -> None:
+        """Each message in order to every pub/sub that wants its kind; the pub/subs are read once."""
         items = await self._store.list(key)
-        targets = [(item, topic) for item in items if (topic := topic_for(item, kind)) is not None]
-        if targets:
-            await asyncio.gather(*(self._send(key, item, topic, up) for item, topic in targets))
+        if not items:
+            return
+        for up in ups:
+            kind = kind_of(up)
+            if kind is None:
+                continue
+            targets = [(item, topic) for item in items if (topic := topic_for(item, kind)) is not None]
+            if targets:
+                await asyncio.gather(*(self._send(key, item, topic, up) for item, topic in targets))
 
     async def _send(self, key: str, item: PubSub, topic: str, up: messages_pb2.ApplicationUp) -> None:
         body = up.SerializeToString() if item.format == "protobuf" else to_json_bytes(up)

@@ -153,10 +153,12 @@ async def build(config: ApplicationServerConfig) -> Component:
     )
     component.on_start(delivery.start)
     component.on_stop(delivery.stop)
-    hooks = DurableConsumer(upstream, group="webhooks", consumer=config.as_instance_id, deliver=delivery.deliver)
+    hooks = DurableConsumer(upstream, group="webhooks", consumer=config.as_instance_id, deliver=delivery.deliver_batch)
     component.spawn(hooks.run, "as-webhooks")
     publisher = PubSubDelivery(store=pubsubs, metrics=metrics)
     component.on_stop(publisher.stop)
-    published = DurableConsumer(upstream, group="pubsub", consumer=config.as_instance_id, deliver=publisher.deliver)
+    published = DurableConsumer(
+        upstream, group="pubsub", consumer=config.as_instance_id, deliver=publisher.deliver_batch
+    )
     component.spawn(published.run, "as-pubsub")
     return component

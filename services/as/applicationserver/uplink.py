@@ -5,6 +5,7 @@ and decoded, downlink notifications are decrypted for the application."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import structlog
 from google.protobuf.message import Message
@@ -14,6 +15,7 @@ from applicationserver.formatters import FormatterError, PayloadFormatters, effe
 from applicationserver.keys import JoinServerKeys, KeyVault
 from applicationserver.observability import ASMetrics, Events
 from applicationserver.ports import EventPublisher
+from applicationserver.prefetch import PrefetchedDevices
 from applicationserver.store import DeviceStore
 from applicationserver.tenancy import Tenancy
 from lorastack.errors import LorastackError
@@ -83,17 +85,45 @@ class UplinkProcessor:
         self, key: str, up: messages_pb2.ApplicationUp, link: applicationserver_pb2.ApplicationLink | None
     ) -> messages_pb2.ApplicationUp | None:
         """The message to deliver to integrations, or None when it is dropped; ``key`` is the application's."""
+        return await self._process(key, up, link, self._devices)
+
+    async def process_batch(
+        self,
+        key: str,
+        ups: Sequence[messages_pb2.ApplicationUp],
+        link: applicationserver_pb2.ApplicationLink | None,
+    ) -> list[messages_pb2.ApplicationUp]:
+        """What :meth:`process` makes of each message, in order, the dropped ones left out; the devices the
+        data uplinks name are read in one round trip first."""
+        wanted = {up.end_device_ids.device_id for up in ups if up.WhichOneof("up") == "uplink_message"}
+        devices: DeviceStore = self._devices
+        if wanted:
+            devices = PrefetchedDevices(self._devices, key, await self._devices.get_many(key, sorted(wanted)))
+        out = []
+        for up in ups:
+            processed = await self._process(key, up, link, devices)
+            if processed is not None:
+                out.append(processed)
+        return out
+
+    async def _process(
+        self,
+        key: str,
+        up: messages_pb2.ApplicationUp,
+        link: applicationserver_pb2.ApplicationLink | None,
+        devices: DeviceStore,
+    ) -> messages_pb2.ApplicationUp | None:
         kind = up.WhichOneof("up") or "none"
         self._metrics.uplinks_received.labels(kind).inc()
         if not up.HasField("received_at"):
             up.received_at.GetCurrentTime()
         try:
             if kind == "join_accept":
-                await self._join_accept(key, up)
+                await self._join_accept(key, up, devices)
             elif kind == "uplink_message":
-                await self._uplink(key, up, link)
+                await self._uplink(key, up, link, devices)
             elif kind in _DOWNLINK_KINDS or kind == "downlink_failed":
-                await self._downlink_notification(key, up, kind, link)
+                await self._downlink_notification(key, up, kind, link, devices)
         except LorastackError as err:
             self._metrics.uplinks_dropped.labels(err.definition.name).inc()
             log.warning("drop application up", kind=kind, error=str(err), device_id=up.end_device_ids.device_id)
@@ -103,7 +133,7 @@ class UplinkProcessor:
 
     # Join-accept ---------------------------------------------------------------------------------------
 
-    async def _join_accept(self, key: str, up: messages_pb2.ApplicationUp) -> None:
+    async def _join_accept(self, key: str, up: messages_pb2.ApplicationUp, devices: DeviceStore) -> None:
         ids = up.end_device_ids
         accept = up.join_accept
         await self._publish(key, Events.up_join_receive, up)
@@ -129,7 +159,7 @@ class UplinkProcessor:
             target.CopyFrom(session)
             return out
 
-        await self._devices.update(key, ids.device_id, change)
+        await devices.update(key, ids.device_id, change)
         # Integrations never see the AppSKey unless it stays wrapped for them (skipped payload crypto).
         if opened:
             accept.ClearField("app_s_key")
@@ -140,11 +170,11 @@ class UplinkProcessor:
     # Data uplink -----------------------------------------------------------------------------------
 
     async def _device_and_session(
-        self, key: str, up: messages_pb2.ApplicationUp, session_key_id: bytes
+        self, key: str, up: messages_pb2.ApplicationUp, session_key_id: bytes, devices: DeviceStore
     ) -> tuple[EndDevice | None, end_device_pb2.Session | None]:
         ids = up.end_device_ids
         dev_id = ids.device_id
-        device = await self._devices.get(key, dev_id)
+        device = await devices.get(key, dev_id)
         if device is None:
             return None, None
         session, pending = _session_for(device, session_key_id)
@@ -158,7 +188,7 @@ class UplinkProcessor:
                     current.ClearField("pending_session")
                 return current
 
-            device = await self._devices.update(key, dev_id, promote) or device
+            device = await devices.update(key, dev_id, promote) or device
         elif session is None and session_key_id and ids.dev_eui:
             # A session the AS missed (it was away during the join): ask the JS, as after a join-accept.
             envelope = await self._js.app_s_key(key, session_key_id, ids.dev_eui, ids.join_eui)
@@ -171,12 +201,16 @@ class UplinkProcessor:
                     current.session.CopyFrom(fresh)
                 return current
 
-            device = await self._devices.update(key, dev_id, adopt) or device
+            device = await devices.update(key, dev_id, adopt) or device
         session, _ = _session_for(device, session_key_id)
         return device, session
 
     async def _uplink(
-        self, key: str, up: messages_pb2.ApplicationUp, link: applicationserver_pb2.ApplicationLink | None
+        self,
+        key: str,
+        up: messages_pb2.ApplicationUp,
+        link: applicationserver_pb2.ApplicationLink | None,
+        devices: DeviceStore,
     ) -> None:
         ids = up.end_device_ids
         msg = up.uplink_message
@@ -186,11 +220,11 @@ class UplinkProcessor:
             given_key.CopyFrom(msg.app_s_key)
             msg.ClearField("app_s_key")
         await self._publish(key, Events.up_data_receive, up, up)
-        device, session = await self._device_and_session(key, up, msg.session_key_id)
+        device, session = await self._device_and_session(key, up, msg.session_key_id, devices)
         if device is not None and device.HasField("version_ids") and not msg.HasField("version_ids"):
             msg.version_ids.CopyFrom(device.version_ids)
         if session is not None and msg.last_a_f_cnt_down > session.last_a_f_cnt_down:
-            await self._follow_counter(key, up, msg.last_a_f_cnt_down)
+            await self._follow_counter(key, up, msg.last_a_f_cnt_down, devices)
         envelope = given_key if given_key.ByteSize() else (session.keys.app_s_key if session else None)
         if skips_crypto(device, link) or envelope is None or not self._vault.can_open(envelope):
             if envelope is not None and not self._vault.can_open(envelope):
@@ -216,7 +250,9 @@ class UplinkProcessor:
         await self._decode(key, up, kind, parameter)
         await self._publish(key, Events.up_data_forward, up, up)
 
-    async def _follow_counter(self, key: str, up: messages_pb2.ApplicationUp, last_a_f_cnt_down: int) -> None:
+    async def _follow_counter(
+        self, key: str, up: messages_pb2.ApplicationUp, last_a_f_cnt_down: int, devices: DeviceStore
+    ) -> None:
         """The NS reports the last AFCntDown it used; new downlinks must count on from there."""
         ids = up.end_device_ids
         key_id = up.uplink_message.session_key_id
@@ -226,7 +262,7 @@ class UplinkProcessor:
                 current.session.last_a_f_cnt_down = max(current.session.last_a_f_cnt_down, last_a_f_cnt_down)
             return current
 
-        await self._devices.update(key, ids.device_id, change)
+        await devices.update(key, ids.device_id, change)
 
     async def _decode(self, key: str, up: messages_pb2.ApplicationUp, kind: int, parameter: str) -> None:
         started = time.perf_counter()
@@ -244,13 +280,18 @@ class UplinkProcessor:
     # Downlink notifications -----------------------------------------------------------------------------
 
     async def _downlink_notification(
-        self, key: str, up: messages_pb2.ApplicationUp, kind: str, link: applicationserver_pb2.ApplicationLink | None
+        self,
+        key: str,
+        up: messages_pb2.ApplicationUp,
+        kind: str,
+        link: applicationserver_pb2.ApplicationLink | None,
+        devices: DeviceStore,
     ) -> None:
         downlink = up.downlink_failed.downlink if kind == "downlink_failed" else getattr(up, kind)
         if not downlink.frm_payload:
             return
         ids = up.end_device_ids
-        device = await self._devices.get(key, ids.device_id)
+        device = await devices.get(key, ids.device_id)
         if device is None or skips_crypto(device, link):
             return
         session, _ = _session_for(device, downlink.session_key_id)

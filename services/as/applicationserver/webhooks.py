@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 import aiohttp
 import structlog
@@ -62,13 +63,20 @@ class WebhookDelivery:
             await self._http.close()
 
     async def deliver(self, key: str, up: messages_pb2.ApplicationUp) -> None:
-        kind = kind_of(up)
-        if kind is None:
-            return
+        await self.deliver_batch(key, [up])
+
+    async def deliver_batch(self, key: str, ups: Sequence[messages_pb2.ApplicationUp]) -> None:
+        """Each message in order to every webhook that wants its kind; the webhooks are read once."""
         hooks = await self._store.list(key)
-        wanted = [h for h in hooks if kind in Webhook.DESCRIPTOR.fields_by_name and h.HasField(kind)]  # type: ignore[arg-type]
-        if wanted:
-            await asyncio.gather(*(self._send(key, hook, kind, up) for hook in wanted))
+        if not hooks:
+            return
+        for up in ups:
+            kind = kind_of(up)
+            if kind is None:
+                continue
+            wanted = [h for h in hooks if kind in Webhook.DESCRIPTOR.fields_by_name and h.HasField(kind)]  # type: ignore[arg-type]
+            if wanted:
+                await asyncio.gather(*(self._send(key, hook, kind, up) for hook in wanted))
 
     def _suspended(self, hook: Webhook) -> bool:
         if hook.health_status.WhichOneof("status") != "unhealthy":

@@ -28,7 +28,7 @@ class _Links:
     async def record_linked(self, app_key: str, ns_address: str) -> None:
         return None
 
-    async def record_up(self, app_key: str) -> None:
+    async def record_up(self, app_key: str, count: int = 1) -> None:
         return None
 
 
@@ -48,10 +48,13 @@ class _Upstream:
 
 
 class _PassThrough:
-    async def process(
-        self, key: str, up: messages_pb2.ApplicationUp, link: applicationserver_pb2.ApplicationLink | None
-    ) -> messages_pb2.ApplicationUp:
-        return up
+    async def process_batch(
+        self,
+        key: str,
+        ups: Sequence[messages_pb2.ApplicationUp],
+        link: applicationserver_pb2.ApplicationLink | None,
+    ) -> list[messages_pb2.ApplicationUp]:
+        return list(ups)
 
 
 def _up(f_cnt: int) -> messages_pb2.ApplicationUp:

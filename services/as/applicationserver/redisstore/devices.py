@@ -37,6 +37,15 @@ class RedisDeviceStore:
         raw = await self._r.get(self._key(app_key, dev_id))
         return None if raw is None else EndDevice.FromString(raw)
 
+    async def get_many(self, app_key: str, dev_ids: list[str]) -> dict[str, EndDevice | None]:
+        if not dev_ids:
+            return {}
+        raws = await self._r.mget([self._key(app_key, dev_id) for dev_id in dev_ids])
+        return {
+            dev_id: None if raw is None else EndDevice.FromString(raw)
+            for dev_id, raw in zip(dev_ids, raws, strict=True)
+        }
+
     async def update(
         self, app_key: str, dev_id: str, change: Callable[[EndDevice | None], EndDevice | None]
     ) -> EndDevice | None:

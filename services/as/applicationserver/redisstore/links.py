@@ -71,9 +71,9 @@ class RedisLinkStore:
     async def record_linked(self, app_key: str, ns_address: str) -> None:
         await self._r.hset(self._stats(app_key), mapping={"linked_at": time.time(), "ns": ns_address})
 
-    async def record_up(self, app_key: str) -> None:
+    async def record_up(self, app_key: str, count: int = 1) -> None:
         async with self._r.pipeline(transaction=False) as pipe:
-            pipe.hincrby(self._stats(app_key), "up_count", 1)
+            pipe.hincrby(self._stats(app_key), "up_count", count)
             pipe.hset(self._stats(app_key), "last_up", time.time())
             await pipe.execute()
 
