@@ -30,6 +30,7 @@ sys.path[:0] = [str(ROOT / "lib")]
 import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 import uvloop  # noqa: E402
+from cluster_floor import PER_UPLINK, cpu_of, measure_floor  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 from lorastack.devcluster import LocalCluster  # noqa: E402
@@ -51,7 +52,21 @@ def _free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
         return int(sock.getsockname()[1])
 
 
-def _cluster(tmp: Path, token: str) -> LocalCluster:
+def _profiling_python(folder: Path) -> str:
+    """An interpreter stand-in that runs each server (``-m <module>`` alone) under cProfile, writing
+    ``<folder>/<module>.prof`` when the process exits; other commands run as they are."""
+    folder.mkdir(parents=True, exist_ok=True)
+    script = folder / "python-profiled"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$#" = 2 ] && [ "$1" = -m ]; then exec {sys.executable} -m cProfile -o {folder}/"$2".prof -m "$2"; fi\n'
+        f'exec {sys.executable} "$@"\n'
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+def _cluster(tmp: Path, token: str, profile: Path | None = None) -> LocalCluster:
     env = {
         "LORASTACK_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/lorastack_bench_{token}",
         "LORASTACK_EVENTS_STREAM": f"BENCH_EVENTS_{token.upper()}",
@@ -64,7 +79,10 @@ def _cluster(tmp: Path, token: str) -> LocalCluster:
     role_env["gs"]["LORASTACK_GS_BASICSTATION_ADDRESS"] = f"127.0.0.1:{_free_port()}"
     role_env["as"]["LORASTACK_AS_MQTT_ADDRESS"] = f"127.0.0.1:{_free_port()}"
     ports = {role: (_free_port(), _free_port()) for role in ROLES}
-    return LocalCluster(ports=ports, cluster_key=secrets.token_bytes(16), log_dir=tmp, env=env, role_env=role_env)
+    python = _profiling_python(profile) if profile is not None else sys.executable
+    return LocalCluster(
+        ports=ports, cluster_key=secrets.token_bytes(16), log_dir=tmp, env=env, role_env=role_env, python=python
+    )
 
 
 async def _cleanup(token: str) -> None:
@@ -99,7 +117,7 @@ class ProcessWatch:
     peak_rss: dict[str, int] = field(default_factory=dict)
 
     def cpu(self) -> dict[str, float]:
-        return {role: _cpu_of(proc) for role, proc in self.processes.items()}
+        return {role: cpu_of(proc) for role, proc in self.processes.items()}
 
     async def sample(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -161,144 +179,6 @@ def _hop_percentiles(before: Buckets, after: Buckets) -> dict[str, dict[str, flo
 
 def _ms(s: float | None) -> float | None:
     return None if s is None else round(s * 1000, 2)
-
-
-FLOOR_SERVICE = "bench.Floor"
-# What one uplink needs at least, counted from the design: GsNs.HandleUplink (one unary hop), the AS link
-# message and its acknowledgement (two stream messages), Redis round trips (NS dedup and device update,
-# AS device read and uplink stream append), one CMAC and one AES payload block, four events
-# (gs.up.receive, ns.up.data.receive, ns.up.data.process, as.up.data.forward).
-PER_UPLINK = {"grpc_unary_hop": 1, "grpc_stream_message": 2, "redis_pipelined_round_trip": 4, "aes": 1, "event": 4}
-
-
-def floor_server() -> None:
-    """The child process of the floor: a unary echo and a server stream, on raw bytes."""
-    import grpc
-
-    async def serve() -> None:
-        async def echo(request: bytes, context: Any) -> bytes:
-            return request
-
-        async def stream(request: bytes, context: Any) -> Any:
-            payload = b"x" * 300
-            for _ in range(int(request)):
-                yield payload
-
-        handler = grpc.method_handlers_generic_handler(
-            FLOOR_SERVICE,
-            {
-                "Unary": grpc.unary_unary_rpc_method_handler(echo),
-                "Stream": grpc.unary_stream_rpc_method_handler(stream),
-            },
-        )
-        server = grpc.aio.server()
-        server.add_generic_rpc_handlers((handler,))
-        port = server.add_insecure_port("127.0.0.1:0")
-        await server.start()
-        print(port, flush=True)
-        await server.wait_for_termination()
-
-    uvloop.run(serve())
-
-
-def _cpu_of(*procs: psutil.Process) -> float:
-    return sum(p.cpu_times().user + p.cpu_times().system for p in procs)
-
-
-async def _floor_grpc(me: psutil.Process) -> dict[str, float]:
-    import grpc
-
-    child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--floor-server", stdout=asyncio.subprocess.PIPE
-    )
-    assert child.stdout is not None
-    port = int((await child.stdout.readline()).decode())
-    server = psutil.Process(child.pid)
-    try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
-            unary = channel.unary_unary(f"/{FLOOR_SERVICE}/Unary")
-            stream = channel.unary_stream(f"/{FLOOR_SERVICE}/Stream")
-            await unary(b"warm")
-            calls, in_flight = 4000, 64
-            limit = asyncio.Semaphore(in_flight)
-
-            async def one() -> None:
-                async with limit:
-                    await unary(b"x" * 300)
-
-            start = _cpu_of(me, server)
-            await asyncio.gather(*(one() for _ in range(calls)))
-            unary_us = (_cpu_of(me, server) - start) / calls * 1e6
-            messages = 20_000
-            start = _cpu_of(me, server)
-            async for _ in stream(str(messages).encode()):
-                pass
-            stream_us = (_cpu_of(me, server) - start) / messages * 1e6
-    finally:
-        child.kill()
-        await child.wait()
-    return {"grpc_unary_hop": unary_us, "grpc_stream_message": stream_us}
-
-
-async def _floor_redis(me: psutil.Process) -> float:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
-    server = psutil.Process(int((await redis.info("server"))["process_id"]))
-    key = f"bench-floor-{uuid.uuid4().hex}"
-    rounds = 3000
-    start = _cpu_of(me, server)
-    for _ in range(rounds):
-        async with redis.pipeline(transaction=False) as pipe:
-            pipe.get(key)
-            pipe.set(key, b"x" * 200)
-            pipe.get(f"{key}:2")
-            pipe.pexpire(key, 10_000)
-            await pipe.execute()
-    used = (_cpu_of(me, server) - start) / rounds * 1e6
-    await redis.delete(key)
-    await redis.aclose()
-    return used
-
-
-def _floor_aes() -> float:
-    from lorastack.lorawan import AES128Key, DevAddr, crypto
-
-    key, addr, frame = AES128Key(bytes(16)), DevAddr(bytes(4)), bytes(range(20))
-    rounds = 20_000
-    start = time.process_time()
-    for f_cnt in range(rounds):
-        crypto.data_uplink_mic_1_0(key, addr, f_cnt, frame)
-        crypto.encrypt_frm_payload(key, addr, f_cnt, frame[:8], uplink=True)
-    return (time.process_time() - start) / rounds * 1e6
-
-
-async def _floor_event(me: psutil.Process) -> float:
-    import nats
-
-    client = await nats.connect("nats://127.0.0.1:4222")
-    servers = [p for p in psutil.process_iter(["name"]) if p.info["name"] == "nats-server"]
-    subject, body, count = f"bench.floor.{uuid.uuid4().hex}", b"x" * 300, 20_000
-    start = _cpu_of(me, *servers)
-    for index in range(count):
-        await client.publish(subject, body)
-        if index % 1000 == 999:
-            await client.flush()
-    await client.flush()
-    used = (_cpu_of(me, *servers) - start) / count * 1e6
-    await client.close()
-    return used
-
-
-async def measure_floor() -> dict[str, float]:
-    """CPU microseconds of each building block (both processes where there are two), this run, this machine."""
-    me = psutil.Process()
-    out = await _floor_grpc(me)
-    out["redis_pipelined_round_trip"] = await _floor_redis(me)
-    out["aes"] = _floor_aes()
-    out["event"] = await _floor_event(me)
-    out["per_uplink"] = sum(out[name] * count for name, count in PER_UPLINK.items())
-    return {k: round(v, 1) for k, v in out.items()}
 
 
 class Application:
@@ -476,6 +356,8 @@ def _report(
         },
         "cpu_seconds_per_1000_uplinks": per_1000,
         "cpu_seconds_simulator_and_app": round(parts["own_cpu"], 2),
+        "cpu_seconds_per_1000_uplinks_simulator_and_app": round(parts["own_cpu"] / max(len(delivered), 1) * 1000, 3),
+        "host_cpu_busy_share": parts["host_busy"],
         "peak_rss_mb": {role: round(rss / 2**20, 1) for role, rss in parts["rss"].items()},
         "floor_us": parts["floor"],
         "cluster_cpu_us_per_uplink": round(cluster_us, 1),
@@ -500,6 +382,12 @@ def _table(r: dict[str, Any]) -> str:
             (f"CPU s/1000 uplinks {role}", cpu, f"peak RSS {r['peak_rss_mb'][role]} MB")
             for role, cpu in r["cpu_seconds_per_1000_uplinks"].items()
         ),
+        (
+            "CPU s/1000 uplinks benchmark",
+            r["cpu_seconds_per_1000_uplinks_simulator_and_app"],
+            f"simulator + MQTT client; {r['cpu_seconds_simulator_and_app']} s in all",
+        ),
+        ("host CPU busy during the load", r["host_cpu_busy_share"], "share of all cores, any process"),
         ("cluster CPU per uplink (us)", r["cluster_cpu_us_per_uplink"], f"floor {floor['per_uplink']} us"),
         ("ratio to floor", r["ratio_to_floor"], ""),
         *((f"  floor {name} (us)", floor[name], f"x{count} per uplink") for name, count in PER_UPLINK.items()),
@@ -511,7 +399,7 @@ def _table(r: dict[str, Any]) -> str:
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     token = uuid.uuid4().hex[:8]
     log_dir = Path(args.logs or ROOT / "var" / f"bench-{token}")
-    cluster = _cluster(log_dir, token)
+    cluster = _cluster(log_dir, token, Path(args.profile) if args.profile else None)
     try:
         await cluster.start(timeout=90)
         printed = await cluster.bootstrap()
@@ -531,7 +419,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         async with aiohttp.ClientSession() as http:
             before = await _histograms(http, cluster)
             marked = watch.cpu()
-            me, own_start = psutil.Process(), _cpu_of(psutil.Process())
+            me, own_start = psutil.Process(), cpu_of(psutil.Process())
+            psutil.cpu_percent()  # starts the host-wide measurement: others' load skews every figure
             started = time.monotonic()
             interval = len(load.devices) / args.rate
             until = started + args.duration
@@ -547,7 +436,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                 await asyncio.sleep(0.2)
             elapsed = time.monotonic() - started
             cpu = {role: seconds - marked[role] for role, seconds in watch.cpu().items()}
-            own = _cpu_of(me) - own_start
+            own = cpu_of(me) - own_start
+            host_busy = round(psutil.cpu_percent() / 100, 3)
             after = await _histograms(http, cluster)
         stop.set()
         await sampler
@@ -558,7 +448,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         return _report(
             args, joins, load, app, cpu=cpu, rss=watch.peak_rss, hops=_hop_percentiles(before, after),
             floor=floor, registration=registration, elapsed=min(elapsed, args.duration), own_cpu=own,
-            dedup_window_ms=window,
+            dedup_window_ms=window, host_busy=host_busy,
         )  # fmt: skip
     finally:
         await cluster.stop()
@@ -566,9 +456,6 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--floor-server"]:
-        floor_server()
-        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=400)
     parser.add_argument("--gateways", type=int, default=3)
@@ -581,6 +468,9 @@ def main() -> None:
     parser.add_argument("--no-duty-cycle", action="store_true", help="gateways do not enforce the duty cycle")
     parser.add_argument("--out", default=str(ROOT / "var" / "bench_cluster.json"))
     parser.add_argument("--logs", default="", help="folder for the processes' logs")
+    parser.add_argument(
+        "--profile", default="", help="folder for a cProfile dump of each server (<module>.prof; read with pstats)"
+    )
     args = parser.parse_args()
     if args.rate * 2.3 > args.devices:
         parser.error("a class A device sends at most once per ~2.3 s (its receive windows): raise --devices")

@@ -54,7 +54,10 @@ def route(raw_payload: bytes, prefixes: Sequence[DevAddrPrefix]) -> str | None:
 
 
 class UplinkForwarder:
-    """Queue of UplinkMessages for the NS; ``submit`` never waits, full queues drop and count."""
+    """Queue of UplinkMessages for the NS; ``submit`` never waits, full queues drop and count.
+
+    GsNs.HandleUplink is unary, so the calls in flight bound the throughput: at a few milliseconds per call
+    on a busy host, eight workers left uplinks queued for seconds; the workers are cheap idle tasks."""
 
     def __init__(
         self,
@@ -63,7 +66,7 @@ class UplinkForwarder:
         observability: Observability,
         *,
         queue_size: int = 8192,
-        workers: int = 8,
+        workers: int = 64,
         retries: int = 5,
         retry_base: float = 0.1,
     ) -> None:
