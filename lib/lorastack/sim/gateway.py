@@ -3,6 +3,7 @@ its plan listens on, the devices in range, and its counters."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 
 from lorastack.lorawan.band import Band, get_band
@@ -39,7 +40,7 @@ class GatewayCounters:
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
 
-class VirtualGateway:
+class VirtualGateway(ABC):
     """Protocol front-ends subclass this and implement ``hear``; downlinks go out through ``deliver``."""
 
     def __init__(self, identity: GatewayIdentity, plan: FrequencyPlan, clock: ConcentratorClock | None = None) -> None:
@@ -56,17 +57,21 @@ class VirtualGateway:
     def gateway_id(self) -> str:
         return self.identity.gateway_id
 
+    @abstractmethod
     async def start(self) -> None:
-        raise NotImplementedError
+        """Implemented by each protocol's gateway."""
 
+    @abstractmethod
     async def stop(self) -> None:
-        raise NotImplementedError
+        """Implemented by each protocol's gateway."""
 
+    @abstractmethod
     async def wait_connected(self, timeout: float = 5.0) -> None:
-        raise NotImplementedError
+        """Implemented by each protocol's gateway."""
 
+    @abstractmethod
     def hear(self, uplink: Uplink, rssi: float, snr: float) -> int | None:
-        raise NotImplementedError
+        """Implemented by each protocol's gateway."""
 
     def add_listener(self, listener: DownlinkListener) -> None:
         self._listeners.append(listener)
