@@ -8,7 +8,7 @@ from typing import ClassVar, Self, TypeVar
 
 from ..errors import EncodeError
 
-__all__ = ["FlagsCommand", "MACCommand", "command_for", "register"]
+__all__ = ["FlagsCommand", "MACCommand", "MinorVersionCommand", "command_for", "register"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,22 @@ class FlagsCommand(MACCommand):
     def from_payload(cls, data: bytes) -> Self:
         byte = data[0]
         return cls(*(bool(byte & (1 << bit)) for bit in range(len(fields(cls)))))
+
+
+@dataclass(frozen=True, slots=True)
+class MinorVersionCommand(MACCommand):
+    """A one-byte command carrying a LoRaWAN minor version (Reset and Rekey, LoRaWAN 1.1 sections 5.1
+    and 5.10): bits 0-3 are the minor version (1 = 1.1), the others RFU."""
+
+    LENGTH: ClassVar[int] = 1
+    minor: int = 1
+
+    def payload(self) -> bytes:
+        return bytes((check_range("Minor", self.minor, 0, 15),))
+
+    @classmethod
+    def from_payload(cls, data: bytes) -> Self:
+        return cls(data[0] & 0x0F)
 
 
 _REGISTRY: dict[tuple[bool, int], type[MACCommand]] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from .base import FlagsCommand, MACCommand, check_range, register
+from .base import FlagsCommand, MACCommand, MinorVersionCommand, check_range, register
 
 __all__ = [
     "DevStatusAns",
@@ -26,38 +26,20 @@ __all__ = [
 
 @register
 @dataclass(frozen=True, slots=True)
-class ResetInd(MACCommand):
+class ResetInd(MinorVersionCommand):
     """An ABP 1.1 device announces a reset; ``minor`` is its LoRaWAN minor version (1 = 1.1)."""
 
     CID: ClassVar[int] = 0x01
     UPLINK: ClassVar[bool] = True
-    LENGTH: ClassVar[int] = 1
-    minor: int = 1
-
-    def payload(self) -> bytes:
-        return bytes((check_range("Minor", self.minor, 0, 15),))
-
-    @classmethod
-    def from_payload(cls, data: bytes) -> Self:
-        return cls(data[0] & 0x0F)
 
 
 @register
 @dataclass(frozen=True, slots=True)
-class ResetConf(MACCommand):
+class ResetConf(MinorVersionCommand):
     """The server's answer to ResetInd; ``minor`` is the server's version."""
 
     CID: ClassVar[int] = 0x01
     UPLINK: ClassVar[bool] = False
-    LENGTH: ClassVar[int] = 1
-    minor: int = 1
-
-    def payload(self) -> bytes:
-        return bytes((check_range("Minor", self.minor, 0, 15),))
-
-    @classmethod
-    def from_payload(cls, data: bytes) -> Self:
-        return cls(data[0] & 0x0F)
 
 
 @register

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from .base import FlagsCommand, MACCommand, check_range, register
+from .base import FlagsCommand, MACCommand, MinorVersionCommand, check_range, register
 
 __all__ = [
     "ADRParamSetupAns",
@@ -26,36 +26,18 @@ __all__ = [
 
 @register
 @dataclass(frozen=True, slots=True)
-class RekeyInd(MACCommand):
+class RekeyInd(MinorVersionCommand):
     """An OTAA 1.1 device confirms its new session keys; ``minor`` is its LoRaWAN minor version."""
 
     CID: ClassVar[int] = 0x0B
     UPLINK: ClassVar[bool] = True
-    LENGTH: ClassVar[int] = 1
-    minor: int = 1
-
-    def payload(self) -> bytes:
-        return bytes((check_range("Minor", self.minor, 0, 15),))
-
-    @classmethod
-    def from_payload(cls, data: bytes) -> Self:
-        return cls(data[0] & 0x0F)
 
 
 @register
 @dataclass(frozen=True, slots=True)
-class RekeyConf(MACCommand):
+class RekeyConf(MinorVersionCommand):
     CID: ClassVar[int] = 0x0B
     UPLINK: ClassVar[bool] = False
-    LENGTH: ClassVar[int] = 1
-    minor: int = 1
-
-    def payload(self) -> bytes:
-        return bytes((check_range("Minor", self.minor, 0, 15),))
-
-    @classmethod
-    def from_payload(cls, data: bytes) -> Self:
-        return cls(data[0] & 0x0F)
 
 
 @register
