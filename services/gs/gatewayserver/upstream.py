@@ -73,6 +73,7 @@ class UplinkForwarder:
         self._channel = channel
         self._metadata = metadata
         self._obs = observability
+        self._depth = observability.queue_depth.labels("uplink_forward")
         self._queue: asyncio.Queue[tuple[float, messages_pb2.UplinkMessage]] = asyncio.Queue(queue_size)
         self._workers = workers
         self._retries = retries
@@ -85,7 +86,7 @@ class UplinkForwarder:
         except asyncio.QueueFull:
             self._obs.uplinks_dropped.labels("forward_queue_full").inc()
             return False
-        self._obs.queue_depth.labels("uplink_forward").set(self._queue.qsize())
+        self._depth.set(self._queue.qsize())
         return True
 
     async def start(self) -> None:

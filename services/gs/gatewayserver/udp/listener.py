@@ -105,6 +105,9 @@ class UdpFrontend:
         self._stats = stats
         self._events = events
         self._obs = observability
+        # Looked up once: labels() costs a lock and a dict look-up on every datagram otherwise.
+        self._datagrams = observability.datagrams.labels(_PROTOCOL)
+        self._uplinks = observability.uplinks.labels(_PROTOCOL)
         self._queue: asyncio.Queue[tuple[bytes, Address, float]] = asyncio.Queue(settings.queue_size)
         self._limiter = RateLimiter(settings.rate_limit, burst=settings.rate_limit * 2)
         self._gateways: dict[bytes, _UdpGateway] = {}
@@ -145,7 +148,7 @@ class UdpFrontend:
     # Receive path ---------------------------------------------------------------------------------
 
     def enqueue(self, data: bytes, addr: Address) -> None:
-        self._obs.datagrams.labels(_PROTOCOL).inc()
+        self._datagrams.inc()
         if not self._limiter.allow(f"{addr[0]}:{addr[1]}"):
             self._obs.dropped.labels(_PROTOCOL, "rate_limited").inc()
             return
@@ -270,7 +273,7 @@ class UdpFrontend:
 
     def _uplink(self, connection: Connection, message: messages_pb2.UplinkMessage) -> None:
         ids = connection.gateway.ids
-        self._obs.uplinks.labels(_PROTOCOL).inc()
+        self._uplinks.inc()
         self._stats.uplink(ids.gateway_id)
         self._events.emit(UP_RECEIVE, ids, message, message.correlation_ids)
         if message.HasField("crc_status") and not message.crc_status.value:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from google.protobuf import wrappers_pb2
+from google.protobuf import timestamp_pb2, wrappers_pb2
 
 from gatewayserver.gateways import GatewayInfo
 from gatewayserver.udp.codec import RxPacket, Stat, TxPacket
@@ -17,6 +17,15 @@ GPS_EPOCH = datetime(1980, 1, 6, tzinfo=UTC)
 
 # Builds the uplink token of one antenna's reception (the listener knows the clock).
 TokenFn = Callable[[int], bytes]
+
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _stamp(field: timestamp_pb2.Timestamp, value: datetime) -> None:
+    """What ``FromDatetime`` sets (naive values taken as UTC), at a fraction of its cost on the uplink path."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    field.FromMicroseconds((aware - _UNIX_EPOCH) // _MICROSECOND)
 
 
 def _data_rate(rx: RxPacket) -> lorawan_pb2.DataRate:
@@ -33,11 +42,11 @@ def _metadata(
     rx: RxPacket, gateway: GatewayInfo, received_at: datetime, token: TokenFn
 ) -> list[metadata_pb2.RxMetadata]:
     common = metadata_pb2.RxMetadata(gateway_ids=gateway.ids, timestamp=rx.tmst, channel_index=rx.channel)
-    common.received_at.FromDatetime(received_at)
+    _stamp(common.received_at, received_at)
     if rx.time is not None:
-        common.time.FromDatetime(rx.time)
+        _stamp(common.time, rx.time)
     if rx.gps_time_ms is not None:
-        common.gps_time.FromDatetime(GPS_EPOCH + timedelta(milliseconds=rx.gps_time_ms))
+        _stamp(common.gps_time, GPS_EPOCH + timedelta(milliseconds=rx.gps_time_ms))
     if gateway.location is not None:
         common.location.CopyFrom(gateway.location)
     if not rx.rsig:
@@ -82,11 +91,11 @@ def rx_to_uplink(
         data_rate=_data_rate(rx), frequency=rx.frequency, timestamp=rx.tmst, enable_crc=rx.crc_status != 0
     )
     if rx.time is not None:
-        settings.time.FromDatetime(rx.time)
+        _stamp(settings.time, rx.time)
     message = messages_pb2.UplinkMessage(
         raw_payload=rx.data, settings=settings, rx_metadata=_metadata(rx, gateway, received_at, token)
     )
-    message.received_at.FromDatetime(received_at)
+    _stamp(message.received_at, received_at)
     if rx.crc_status != 0:
         message.crc_status.CopyFrom(wrappers_pb2.BoolValue(value=rx.crc_status == 1))
     return message
