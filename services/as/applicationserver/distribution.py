@@ -22,14 +22,16 @@ Listener = Callable[[str, messages_pb2.ApplicationUp], None]
 Deliver = Callable[[str, Sequence[messages_pb2.ApplicationUp]], Awaitable[None]]
 _Item = tuple[str, str, messages_pb2.ApplicationUp]
 _BATCH = 64
+_READ_COUNT = 200
 
 
 class LiveFanout:
     """Listeners are plain callbacks that must not block (they queue what they cannot do at once)."""
 
-    def __init__(self, upstream: RedisUpStream, *, block_ms: int = 1000) -> None:
+    def __init__(self, upstream: RedisUpStream, *, block_ms: int = 1000, linger_ms: int = 5) -> None:
         self._upstream = upstream
         self._block_ms = block_ms
+        self._linger = linger_ms / 1000
         self._listeners: dict[str, set[Listener]] = {}
         self._everything: set[Listener] = set()
         self.ready = asyncio.Event()
@@ -49,7 +51,7 @@ class LiveFanout:
         self.ready.set()
         while True:
             try:
-                entries = await self._upstream.read_after(last, count=200, block_ms=self._block_ms)
+                entries = await self._upstream.read_after(last, count=_READ_COUNT, block_ms=self._block_ms)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -59,6 +61,9 @@ class LiveFanout:
             for entry_id, app_key, up in entries:
                 last = entry_id
                 self._dispatch(app_key, up)
+            if entries and len(entries) < _READ_COUNT:
+                # Caught up: a few milliseconds of gathering save an XREAD per message under load.
+                await asyncio.sleep(self._linger)
 
     def _dispatch(self, app_key: str, up: messages_pb2.ApplicationUp) -> None:
         for listener in (*self._everything, *self._listeners.get(app_key, ())):
@@ -83,8 +88,10 @@ class DurableConsumer:
         deliver: Deliver,
         block_ms: int = 1000,
         queue_size: int = 256,
+        linger_ms: int = 20,
     ) -> None:
         self._upstream = upstream
+        self._linger = linger_ms / 1000
         self.group = group
         self._consumer = consumer
         self._deliver = deliver
@@ -99,7 +106,7 @@ class DurableConsumer:
             while True:
                 try:
                     entries = await self._upstream.read_group(
-                        self.group, self._consumer, pending=pending, count=200, block_ms=self._block_ms
+                        self.group, self._consumer, pending=pending, count=_READ_COUNT, block_ms=self._block_ms
                     )
                 except asyncio.CancelledError:
                     raise
@@ -115,6 +122,10 @@ class DurableConsumer:
                 if pending:
                     # Pending entries stay pending until acknowledged; wait before reading them again.
                     await self._drain()
+                elif entries and len(entries) < _READ_COUNT:
+                    # A short read means the stream is caught up: letting entries gather for a moment turns
+                    # a read, a look-up and an XACK per message into one of each per batch.
+                    await asyncio.sleep(self._linger)
         finally:
             for _queue, task in self._workers.values():
                 task.cancel()
