@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from google.protobuf import field_mask_pb2
 
@@ -45,9 +46,16 @@ async def test_class_c_downlink_goes_out_when_queued(cluster: Cluster) -> None:
             ),
             metadata=CLUSTER_MD,
         )
-    await asyncio.sleep(0.5)
-    (sent,) = cluster.peers.gateway.requests[before:]
-    assert getattr(sent.request, "class") == lorawan_pb2.CLASS_C
+    # Poll rather than sleep: under load the class C task (or a late class A answer) takes longer.
+    class_c: list[Any] = []
+    for _ in range(100):
+        class_c = [
+            r for r in cluster.peers.gateway.requests[before:] if getattr(r.request, "class") == lorawan_pb2.CLASS_C
+        ]
+        if class_c:
+            break
+        await asyncio.sleep(0.1)
+    (sent,) = class_c
     assert sent.request.rx2_frequency == 869_525_000 and not sent.request.rx1_frequency
     assert [p.uplink_token for p in sent.request.downlink_paths] == [b"token-gw-1"]
     assert decode_phy_payload(sent.raw_payload).payload.f_port == 4  # type: ignore[union-attr]
