@@ -25,6 +25,8 @@ class NetworkServerConfig(ServiceConfig):
     # Upper bound of each application's uplink stream while no AS reads it.
     ns_application_stream_max_length: int = 100_000
     ns_downlink_poll_ms: int = 50
+    # Devices whose downlink tasks this replica works on at once; 0: this replica sends no downlinks.
+    ns_downlink_concurrency: int = 32
     # How long a Gs has to answer a ScheduleDownlink call.
     ns_schedule_timeout_ms: int = 1000
     ns_status_count_periodicity: int = 200
@@ -47,6 +49,8 @@ class NetworkServerConfig(ServiceConfig):
                 problems[env_name("ns_dev_addr_prefixes")] = f"{prefix!r} is not like 26000000/7"
         if self.ns_dedup_window_ms < 0:
             problems[env_name("ns_dedup_window_ms")] = "must not be negative"
+        if self.ns_downlink_concurrency < 0:
+            problems[env_name("ns_downlink_concurrency")] = "must not be negative"
         if self.ns_cooldown_window_ms < 0:
             problems[env_name("ns_cooldown_window_ms")] = "must not be negative"
         return problems

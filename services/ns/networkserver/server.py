@@ -9,6 +9,7 @@ from networkserver.config import NetworkServerConfig
 from networkserver.downlink.flows import Downlinks
 from networkserver.downlink.gateways import GatewayScheduler
 from networkserver.downlink.queue import DownlinkQueue
+from networkserver.downlink.tasks import DownlinkWorker
 from networkserver.grpc_asns import AsNsServicer
 from networkserver.grpc_end_device_registry import NsEndDeviceRegistryServicer
 from networkserver.grpc_gsns import GsNsServicer
@@ -42,14 +43,18 @@ async def build(config: NetworkServerConfig) -> Component:
     gateways = GatewayScheduler(
         lambda: peers.channel("gs"), peers.cluster_metadata, metrics, timeout=config.ns_schedule_timeout_ms / 1000
     )
+    tasks = RedisDownlinkTaskQueue(redis, keys)
     downlinks = Downlinks(
         devices,
         gateways,
-        RedisDownlinkTaskQueue(redis, keys),
+        tasks,
         bus,
         status_count=config.ns_status_count_periodicity,
         class_c_attempts=config.ns_class_c_attempts,
         retry_ms=config.ns_class_c_retry_ms,
+    )
+    worker = DownlinkWorker(
+        tasks, downlinks, poll_ms=config.ns_downlink_poll_ms, concurrency=config.ns_downlink_concurrency
     )
     joins = JoinHandler(
         devices,
@@ -63,7 +68,7 @@ async def build(config: NetworkServerConfig) -> Component:
     )
     ingress = UplinkIngress(
         RedisUplinkDeduplicator(redis, keys),
-        DataUplinkHandler(devices, bus, metrics, downlinks),
+        DataUplinkHandler(devices, bus, metrics, worker),
         joins,
         bus,
         metrics,
@@ -82,10 +87,11 @@ async def build(config: NetworkServerConfig) -> Component:
     component.add_service("ttn.lorawan.v3.Ns", NsServicer(config.dev_addr_prefixes))
     component.add_service("ttn.lorawan.v3.GsNs", GsNsServicer(ingress))
     asns = AsNsServicer(
-        ups, DownlinkQueue(devices, downlinks), rights, metrics=metrics, default_tenant=config.default_tenant
+        ups, DownlinkQueue(devices, worker), rights, metrics=metrics, default_tenant=config.default_tenant
     )
     component.add_service("ttn.lorawan.v3.AsNs", asns)
-    component.spawn(lambda: downlinks.run_tasks(config.ns_downlink_poll_ms), "ns-downlink-tasks")
+    if config.ns_downlink_concurrency:
+        component.spawn(worker.run, "ns-downlink-tasks")
     # Registered after the Redis client so that, stopping in reverse, uplinks finish before Redis closes.
     component.on_stop(ingress.close)
     return component

@@ -15,6 +15,7 @@ __all__ = [
     "ApplicationUpQueue",
     "DeviceRegistry",
     "DeviceWrite",
+    "DownlinkTask",
     "DownlinkTaskQueue",
     "StoreConflictError",
     "StoredDevice",
@@ -45,6 +46,8 @@ class DeviceWrite:
     device: end_device_pb2.EndDevice
     expected_version: str
     application_ups: Sequence[messages_pb2.ApplicationUp] = ()
+    # When set, the device's downlink task is due at this time (or earlier), added in the same step.
+    downlink_at_ms: int | None = None
 
 
 class DeviceRegistry(Protocol):
@@ -79,7 +82,8 @@ class DeviceRegistry(Protocol):
         ...
 
     async def put_many(self, writes: Sequence[DeviceWrite]) -> list[str | None]:
-        """:meth:`put` for many devices in one round trip; None where the version did not match."""
+        """:meth:`put` for many devices in one round trip, each with its downlink task if it names one;
+        None where the version did not match."""
         ...
 
     async def delete(self, application_id: str, device_id: str) -> bool: ...
@@ -112,12 +116,27 @@ class ApplicationUpQueue(Protocol):
     async def ack(self, application_id: str, entry_ids: Sequence[bytes]) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class DownlinkTask:
+    """A device's downlink task, leased to this replica until ``lease`` (ms since the epoch)."""
+
+    application_id: str
+    device_id: str
+    lease: int
+
+
 class DownlinkTaskQueue(Protocol):
     async def add(self, application_id: str, device_id: str, at_ms: int) -> None:
         """Schedule (or move earlier) the downlink task of one device."""
         ...
 
-    async def pop_due(self, now_ms: int, count: int) -> list[tuple[str, str]]: ...
+    async def pop_due(self, now_ms: int, count: int, lease_ms: int) -> list[DownlinkTask]:
+        """Lease up to ``count`` due tasks of devices no other replica holds."""
+        ...
+
+    async def finish(self, task: DownlinkTask, now_ms: int, next_ms: int | None = None) -> None:
+        """Release the lease; the task is due again at ``next_ms``, or at once when it was woken meanwhile."""
+        ...
 
     async def note_failure(self, application_id: str, device_id: str) -> int:
         """Count one more failed attempt for the device's head downlink (shared by all replicas)."""

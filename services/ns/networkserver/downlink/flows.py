@@ -1,10 +1,9 @@
-"""Downlink flows: class A after an uplink (RX1 then RX2), join-accepts (JoinAccept1 then 2),
-class C as soon as the application queues data, driven by the Redis downlink task queue so any
-replica picks the work up. A transmitted downlink is persisted on the fresh record."""
+"""Downlink flows: class A in the RX1 then RX2 window of the device's last uplink, class C as soon as
+the application queues data. The downlink task worker (``downlink.tasks``) runs them from the Redis
+task queue, so any replica does the work. A transmitted downlink is persisted on the fresh record."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -32,7 +31,7 @@ from networkserver.uplink.data import data_rate_index
 from networkserver.uplink.process import timestamp
 from ttn.lorawan.v3 import end_device_pb2, error_pb2, lorawan_pb2, messages_pb2
 
-__all__ = ["Downlinks"]
+__all__ = ["Downlinks", "class_a_windows"]
 
 log = structlog.get_logger(logger_name="networkserver.downlink")
 
@@ -56,20 +55,33 @@ def _rx1_frequency(device: end_device_pb2.EndDevice, band: Band, uplink_frequenc
     return band.rx1_frequency(uplink_frequency)
 
 
-def class_a_windows(device: end_device_pb2.EndDevice, band: Band, uplink: messages_pb2.UplinkMessage) -> list[RxWindow]:
+def _uplink_frequency(device: end_device_pb2.EndDevice, uplink: end_device_pb2.MACState.UplinkMessage) -> int:
+    channels = device.mac_state.current_parameters.channels
+    index = uplink.device_channel_index
+    return int(channels[index].uplink_frequency) if index < len(channels) else 0
+
+
+def class_a_windows(
+    device: end_device_pb2.EndDevice, band: Band, uplink: end_device_pb2.MACState.UplinkMessage, now: float
+) -> list[RxWindow]:
+    """The RX1 and RX2 windows of ``uplink`` that have not opened by ``now`` (seconds since the epoch)."""
     current = device.mac_state.current_parameters
+    rx1_at = uplink.received_at.ToNanoseconds() / 1e9 + (current.rx1_delay or 1)
     windows: list[RxWindow] = []
-    try:
-        rx1_dr = band.rx1_data_rate(data_rate_index(band, uplink), current.rx1_data_rate_offset)
-        windows.append(RxWindow("rx1", _rx1_frequency(device, band, uplink.settings.frequency), rx1_dr))
-    except Exception:
-        log.debug("no rx1 window for this uplink")
-    windows.append(RxWindow("rx2", current.rx2_frequency or band.rx2_frequency, current.rx2_data_rate_index))
+    if now < rx1_at:
+        try:
+            rx1_dr = band.rx1_data_rate(data_rate_index(band, uplink), current.rx1_data_rate_offset)
+            frequency = _rx1_frequency(device, band, _uplink_frequency(device, uplink))
+            windows.append(RxWindow("rx1", frequency, rx1_dr))
+        except Exception:
+            log.debug("no rx1 window for this uplink")
+    if now < rx1_at + 1:
+        windows.append(RxWindow("rx2", current.rx2_frequency or band.rx2_frequency, current.rx2_data_rate_index))
     return windows
 
 
 class Downlinks:
-    """Implements ``networkserver.uplink.data.DownlinkStarter`` and the class C worker."""
+    """The class A and class C flows that the downlink task worker runs for one device."""
 
     def __init__(
         self,
@@ -95,12 +107,36 @@ class Downlinks:
             ids = [device_ref(stored)]
             await self._bus.publish(definition, identifiers=ids)
 
-    async def after_uplink(self, stored: StoredDevice, uplink: messages_pb2.UplinkMessage) -> None:
+    async def run(self, application_id: str, device_id: str) -> int | None:
+        """Send what the device is due (class A in the windows of its last uplink, else class C);
+        returns when (ms since the epoch) its task is due again, or None."""
+        stored = await self._devices.get(application_id, device_id)
+        if stored is None:
+            return None
+        state = stored.device.mac_state
+        class_c = state.device_class == lorawan_pb2.CLASS_C
+        if state.rx_windows_available and state.recent_uplinks:
+            last = state.recent_uplinks[-1]
+            now = time.time()
+            windows = class_a_windows(stored.device, band_of(stored.device), last, now)
+            if windows:
+                await self._class_a(stored, last, windows)
+                if not class_c:
+                    return None
+                # Class C transmissions resume once the class A windows are over.
+                rx2_end = last.received_at.ToMilliseconds() + (state.current_parameters.rx1_delay or 1) * 1000 + 2000
+                return max(rx2_end, int(now * 1000))
+        if class_c:
+            return await self._class_c(stored)
+        return None
+
+    async def _class_a(
+        self, stored: StoredDevice, last: end_device_pb2.MACState.UplinkMessage, windows: Sequence[RxWindow]
+    ) -> None:
         device = end_device_pb2.EndDevice()
         device.CopyFrom(stored.device)
         band = band_of(device)
-        last = device.mac_state.recent_uplinks[-1] if device.mac_state.recent_uplinks else None
-        confirmed = last is not None and last.payload.m_hdr.m_type == lorawan_pb2.CONFIRMED_UP
+        confirmed = last.payload.m_hdr.m_type == lorawan_pb2.CONFIRMED_UP
         requests = plan_requests(
             device, band, device.session.last_f_cnt_up, datetime.now(UTC), status_count=self._status_count
         )
@@ -114,12 +150,12 @@ class Downlinks:
             await self._persist(stored, built, requests, None)
             return
         request = lorawan_pb2.TxRequest(
-            downlink_paths=downlink_paths(uplink.rx_metadata),
+            downlink_paths=downlink_paths(last.rx_metadata),  # type: ignore[arg-type]
             frequency_plan_id=device.frequency_plan_id,
             priority=lorawan_pb2.HIGH if confirmed or built.mac_commands else lorawan_pb2.NORMAL,
         )
         setattr(request, "class", lorawan_pb2.CLASS_A)
-        await self._send(stored, device, built, requests, request, class_a_windows(device, band, uplink), band)
+        await self._send(stored, device, built, requests, request, windows, band)
 
     async def _send(
         self,
@@ -224,42 +260,22 @@ class Downlinks:
 
         await update_device(self._devices, stored.application_id, stored.device_id, mutate)
 
-    # Class C -------------------------------------------------------------
-
-    async def wake(self, application_id: str, device_id: str, delay_ms: int = 0) -> None:
-        await self._tasks.add(application_id, device_id, int(time.time() * 1000) + delay_ms)
-
-    async def run_tasks(self, poll_ms: int) -> None:
-        """Take due tasks (any replica may) and send class C downlinks until stopped."""
-        while True:
-            due = await self._tasks.pop_due(int(time.time() * 1000), 32)
-            if not due:
-                await asyncio.sleep(poll_ms / 1000)
-                continue
-            for app_id, dev_id in due:
-                try:
-                    await self._class_c(app_id, dev_id)
-                except Exception:
-                    log.exception("class C downlink failed", application_id=app_id, device_id=dev_id)
-
-    async def _class_c(self, application_id: str, device_id: str) -> None:
-        stored = await self._devices.get(application_id, device_id)
-        if stored is None or stored.device.mac_state.device_class != lorawan_pb2.CLASS_C:
-            return
+    async def _class_c(self, stored: StoredDevice) -> int | None:
         device = end_device_pb2.EndDevice()
         device.CopyFrom(stored.device)
         if not device.session.queued_application_downlinks:
-            return
+            return None
         band = band_of(device)
         current = device.mac_state.current_parameters
         built = build_data_downlink(
             device, [], ack=False, max_frm_payload=band.data_rate(current.rx2_data_rate_index).max_frm_payload_size()
         )
         if built is None:
-            return
+            return None
+        now_ms = int(time.time() * 1000)
         if not built.raw:
             await self._persist(stored, built, [], None)
-            return
+            return now_ms
         recent = device.mac_state.recent_uplinks
         request = lorawan_pb2.TxRequest(
             downlink_paths=downlink_paths(recent[-1].rx_metadata) if recent else [],  # type: ignore[arg-type]
@@ -268,18 +284,15 @@ class Downlinks:
         )
         setattr(request, "class", lorawan_pb2.CLASS_C)
         window = RxWindow("class_c", current.rx2_frequency or band.rx2_frequency, current.rx2_data_rate_index)
+        app_id, dev_id = stored.application_id, stored.device_id
         if await self._send(stored, device, built, [], request, [window], band):
-            await self._tasks.clear_failures(application_id, device_id)
-            if device.session.queued_application_downlinks:
-                await self.wake(application_id, device_id)
-            return
-        failures = await self._tasks.note_failure(application_id, device_id)
+            await self._tasks.clear_failures(app_id, dev_id)
+            return now_ms if device.session.queued_application_downlinks else None
+        failures = await self._tasks.note_failure(app_id, dev_id)
         if failures < self._class_c_attempts or built.application is None:
-            await self.wake(application_id, device_id, self._retry_ms)
-            return
+            return now_ms + self._retry_ms
         # No gateway would take it: give the downlink up and tell the application.
-        await self._tasks.clear_failures(application_id, device_id)
+        await self._tasks.clear_failures(app_id, dev_id)
         failed = DataDownlink(b"", 0, None, [], False, [], [built.application])
         await self._persist(stored, failed, [], None, error=_NOT_SCHEDULED)
-        if len(device.session.queued_application_downlinks) > 0:
-            await self.wake(application_id, device_id, self._retry_ms)
+        return now_ms + self._retry_ms if len(device.session.queued_application_downlinks) > 1 else None

@@ -11,13 +11,14 @@ from networkserver.downlink.frames import next_f_cnt_down
 from networkserver.macstate import band_of
 from networkserver.registry import update_device
 from networkserver.store import DeviceRegistry
-from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2, messages_pb2
+from ttn.lorawan.v3 import end_device_pb2, messages_pb2
 
 __all__ = ["DownlinkQueue", "Waker", "validate_downlinks"]
 
 
 class Waker(Protocol):
-    """Starts class C delivery (``networkserver.downlink.flows.Downlinks``)."""
+    """Makes the device's downlink task due (``networkserver.downlink.tasks.DownlinkWorker``): class C
+    delivery, or a class A downlink while the windows of the last uplink are still ahead."""
 
     async def wake(self, application_id: str, device_id: str, delay_ms: int = 0) -> None: ...
 
@@ -82,8 +83,8 @@ class DownlinkQueue:
                 ups.append(up)
             return ups
 
-        stored = await update_device(self._devices, application_id, device_id, mutate)
-        if self._waker is not None and stored.device.mac_state.device_class == lorawan_pb2.CLASS_C and downlinks:
+        await update_device(self._devices, application_id, device_id, mutate)
+        if self._waker is not None and downlinks:
             await self._waker.wake(application_id, device_id)
 
     async def list(self, application_id: str, device_id: str) -> messages_pb2.ApplicationDownlinks:

@@ -10,16 +10,17 @@ from redis.asyncio import Redis
 
 from lorastack.storage.redis import Keys
 from networkserver.redisstore.scripts import evalsha_many
+from networkserver.redisstore.tasks import downlink_tasks_key, task_member
 from networkserver.store import ANY_VERSION, DeviceWrite, StoreConflictError, StoredDevice
 from ttn.lorawan.v3 import end_device_pb2, messages_pb2
 
 __all__ = ["RedisDeviceRegistry", "session_addresses"]
 
-# KEYS[1] device hash, KEYS[2] application uplink stream.
+# KEYS[1] device hash, KEYS[2] application uplink stream, KEYS[3] downlink task set.
 # ARGV: expected version ('' absent, '*' any), data ('' deletes), address-key prefix, index member,
 # new addresses (comma separated), EUI-key prefix, new JoinEUI:DevEUI ('' none), stream max length,
-# then the ApplicationUp payloads. The DevEUI set sits at the EUI-key prefix .. 'dev:' .. DevEUI, which
-# no JoinEUI:DevEUI key can equal (those start with 16 hex digits).
+# downlink task time ('' none), then the ApplicationUp payloads. The DevEUI set sits at the EUI-key
+# prefix .. 'dev:' .. DevEUI, which no JoinEUI:DevEUI key can equal (those start with 16 hex digits).
 _PUT = """
 local cur = redis.call('HMGET', KEYS[1], 'v', 'a', 'e')
 local expected = ARGV[1]
@@ -36,6 +37,7 @@ if cur[3] and cur[3] ~= '' and cur[3] ~= ARGV[7] then
   redis.call('SREM', ARGV[6] .. 'dev:' .. string.sub(cur[3], 18), ARGV[4])
 end
 if ARGV[2] == '' then
+  redis.call('ZREM', KEYS[3], ARGV[4])
   if cur[1] then redis.call('DEL', KEYS[1]) return 0 end
   return -2
 end
@@ -46,7 +48,8 @@ if ARGV[7] ~= '' then
   redis.call('SET', ARGV[6] .. ARGV[7], ARGV[4])
   redis.call('SADD', ARGV[6] .. 'dev:' .. string.sub(ARGV[7], 18), ARGV[4])
 end
-for i = 9, #ARGV do
+if ARGV[9] ~= '' then redis.call('ZADD', KEYS[3], 'LT', ARGV[9], ARGV[4]) end
+for i = 10, #ARGV do
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[8], '*', 'u', ARGV[i])
 end
 return v
@@ -99,6 +102,7 @@ class RedisDeviceRegistry:
         self._addr_prefix = keys.of("addr", "")
         self._eui_prefix = keys.of("eui", "")
         self._max_length = stream_max_length
+        self._tasks_key = downlink_tasks_key(keys)
         self._put = redis.register_script(_PUT)
         self._by_addr = redis.register_script(_BY_ADDR)
 
@@ -161,7 +165,9 @@ class RedisDeviceRegistry:
 
     async def put_many(self, writes: Sequence[DeviceWrite]) -> list[str | None]:
         calls = [
-            self._put_call(w.application_id, w.device_id, w.device, w.expected_version, w.application_ups)
+            self._put_call(
+                w.application_id, w.device_id, w.device, w.expected_version, w.application_ups, w.downlink_at_ms
+            )
             for w in writes
         ]
         answers = await evalsha_many(self._redis, self._put, calls)
@@ -174,23 +180,27 @@ class RedisDeviceRegistry:
         device: end_device_pb2.EndDevice,
         expected_version: str,
         application_ups: Sequence[messages_pb2.ApplicationUp],
+        downlink_at_ms: int | None = None,
     ) -> tuple[list[str], list[bytes | str | int]]:
         args: list[bytes | str | int] = [
             expected_version,
             device.SerializeToString(),
             self._addr_prefix,
-            f"{application_id}:{device_id}",
+            task_member(application_id, device_id),
             ",".join(session_addresses(device)),
             self._eui_prefix,
             _eui_text(device),
             self._max_length,
+            "" if downlink_at_ms is None else downlink_at_ms,
         ]
         args.extend(up.SerializeToString() for up in application_ups)
-        return [self.device_key(application_id, device_id), self.stream_key(application_id)], args
+        return self._keys_of(application_id, device_id), args
+
+    def _keys_of(self, application_id: str, device_id: str) -> list[str]:
+        return [self.device_key(application_id, device_id), self.stream_key(application_id), self._tasks_key]
 
     async def delete(self, application_id: str, device_id: str) -> bool:
-        keys = [self.device_key(application_id, device_id), self.stream_key(application_id)]
-        member = f"{application_id}:{device_id}"
+        member = task_member(application_id, device_id)
         args: list[bytes | str | int] = [ANY_VERSION, b"", self._addr_prefix, member, "", self._eui_prefix, ""]
-        args.append(self._max_length)
-        return int(await self._put(keys=keys, args=args)) == 0
+        args.extend((self._max_length, ""))
+        return int(await self._put(keys=self._keys_of(application_id, device_id), args=args)) == 0

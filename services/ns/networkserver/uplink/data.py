@@ -5,7 +5,6 @@ the fresh record, so no FCnt or MAC state update is ever lost."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -38,7 +37,9 @@ _MAX_ATTEMPTS = 8
 
 
 class DownlinkStarter(Protocol):
-    async def after_uplink(self, stored: StoredDevice, uplink: messages_pb2.UplinkMessage) -> None: ...
+    """``networkserver.downlink.tasks.DownlinkWorker``: told when uplinks made downlink tasks due."""
+
+    def poke(self) -> None: ...
 
 
 def _mac_payload(phy: PHYPayload) -> MACPayload:
@@ -47,8 +48,8 @@ def _mac_payload(phy: PHYPayload) -> MACPayload:
     return payload
 
 
-def data_rate_index(band: Band, settings: messages_pb2.UplinkMessage) -> int:
-    lora = settings.settings.data_rate.lora
+def data_rate_index(band: Band, uplink: messages_pb2.UplinkMessage | end_device_pb2.MACState.UplinkMessage) -> int:
+    lora = uplink.settings.data_rate.lora
     return band.find_data_rate(LoRaModulation(lora.spreading_factor, lora.bandwidth)).index
 
 
@@ -87,15 +88,11 @@ class DataUplinkHandler:
         bus: EventBus | None,
         metrics: NsMetrics,
         downlinks: DownlinkStarter | None = None,
-        *,
-        downlink_concurrency: int = 16,
     ) -> None:
         self._devices = devices
         self._bus = bus
         self._metrics = metrics
         self._downlinks = downlinks
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._downlink_slots = asyncio.Semaphore(downlink_concurrency)
 
     def _facts_for(
         self, stored: StoredDevice, phy: PHYPayload, uplink: messages_pb2.UplinkMessage, raw: bytes
@@ -169,9 +166,17 @@ class DataUplinkHandler:
                     continue
                 owners.add(owner)
                 writes.append(prepared)
+            now_ms = int(time.time() * 1000)
             versions = await self._devices.put_many(
                 [
-                    DeviceWrite(m.stored.application_id, m.stored.device_id, dev, m.stored.version, p.application_ups)
+                    DeviceWrite(
+                        m.stored.application_id,
+                        m.stored.device_id,
+                        dev,
+                        m.stored.version,
+                        p.application_ups,
+                        now_ms if p.needs_downlink and self._downlinks is not None else None,
+                    )
                     for _, m, dev, p in writes
                 ]
             )
@@ -181,7 +186,9 @@ class DataUplinkHandler:
                     continue
                 results[index] = processed
                 updated = StoredDevice(match.stored.application_id, match.stored.device_id, version, device)
-                await self._after_write(updated, processed, items[index][0])
+                await self._report(updated, processed, items[index][0].correlation_ids)
+            if self._downlinks is not None and any(p.needs_downlink for _, _, _, p in writes):
+                self._downlinks.poke()
             pending = sorted(retry)
         for index in pending:
             await drop(self._bus, self._metrics, items[index][0], "too_many_conflicts", [])
@@ -203,28 +210,6 @@ class DataUplinkHandler:
         device = end_device_pb2.EndDevice()
         device.CopyFrom(match.stored.device)
         return index, match, device, process_data_uplink(device, match, facts)
-
-    async def _after_write(
-        self, updated: StoredDevice, processed: Processed, uplink: messages_pb2.UplinkMessage
-    ) -> None:
-        await self._report(updated, processed, uplink.correlation_ids)
-        if processed.needs_downlink and self._downlinks is not None:
-            # The class A downlink runs on its own so a slow gateway never holds up other uplinks.
-            task = asyncio.create_task(self._downlink(updated, uplink))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _downlink(self, updated: StoredDevice, uplink: messages_pb2.UplinkMessage) -> None:
-        assert self._downlinks is not None
-        async with self._downlink_slots:
-            try:
-                await self._downlinks.after_uplink(updated, uplink)
-            except Exception:
-                log.exception("class A downlink failed", device_id=updated.device_id)
-
-    async def close(self) -> None:
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=5)
 
     async def _report(self, stored: StoredDevice, processed: Processed, correlation_ids: Sequence[str]) -> None:
         self._metrics.uplinks.labels(outcome="processed").inc()

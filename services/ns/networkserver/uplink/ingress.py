@@ -188,4 +188,3 @@ class UplinkIngress:
             await asyncio.wait(list(self._tasks), timeout=5)
         if self._flusher is not None:
             self._flusher.cancel()
-        await self._data.close()
