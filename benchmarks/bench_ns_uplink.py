@@ -54,6 +54,7 @@ APP = "bench-app"
 KEY = bytes.fromhex("2B7E151628AED2A6ABF7158809CF4F3C")
 CLUSTER_KEY = os.urandom(16)
 CLUSTER_MD = (("authorization", f"ClusterKey {CLUSTER_KEY.hex()}"),)
+PLAN_FREQUENCIES = [868_100_000, 868_300_000, 868_500_000, *range(867_100_000, 867_900_001, 200_000)]
 
 
 def _free_port() -> int:
@@ -88,6 +89,8 @@ def _device(index: int) -> end_device_pb2.EndDevice:
             device_id=f"dev-{index}", application_ids=identifiers_pb2.ApplicationIdentifiers(application_id=APP)
         ),
         frequency_plan_id="EU_863_870",
+        # Set up with the plan's channels, as ABP devices are: no NewChannelReq on every uplink.
+        mac_settings=end_device_pb2.MACSettings(factory_preset_frequencies=PLAN_FREQUENCIES),
         lorawan_version=lorawan_pb2.MAC_V1_0_3,
         lorawan_phy_version=lorawan_pb2.PHY_V1_0_3_REV_A,
         session=end_device_pb2.Session(
@@ -124,7 +127,8 @@ async def _wait_ready(port: int) -> None:
 
 
 async def _register(port: int, count: int) -> None:
-    mask = field_mask_pb2.FieldMask(paths=["frequency_plan_id", "lorawan_version", "lorawan_phy_version", "session"])
+    paths = ["frequency_plan_id", "mac_settings", "lorawan_version", "lorawan_phy_version", "session"]
+    mask = field_mask_pb2.FieldMask(paths=paths)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = networkserver_pb2_grpc.NsEndDeviceRegistryStub(channel)
         limit = asyncio.Semaphore(64)

@@ -44,6 +44,26 @@ def _boot_parameters(plan: FrequencyPlan, band: Band) -> end_device_pb2.MACParam
     return params
 
 
+def _preset_channels(
+    params: end_device_pb2.MACParameters, plan: FrequencyPlan, band: Band, frequencies: list[int]
+) -> None:
+    """An ABP device's factory-preset channels replace the band's boot channels; each takes the data
+    rate range of the plan's (or else the band's) channel on that frequency."""
+    ranges = {ch.frequency: (ch.min_data_rate, ch.max_data_rate) for ch in band.uplink_channels}
+    ranges.update({ch.frequency: (ch.min_data_rate, ch.max_data_rate) for ch in plan.uplink_channels})
+    fallback = (band.uplink_channels[0].min_data_rate, band.uplink_channels[0].max_data_rate)
+    del params.channels[:]
+    for frequency in frequencies:
+        low, high = ranges.get(frequency, fallback)
+        params.channels.add(
+            uplink_frequency=frequency,
+            downlink_frequency=band.rx1_frequency(frequency),
+            min_data_rate_index=low,
+            max_data_rate_index=high,
+            enable_uplink=True,
+        )
+
+
 def _desired_parameters(
     plan: FrequencyPlan, band: Band, current: end_device_pb2.MACParameters, settings: end_device_pb2.MACSettings
 ) -> end_device_pb2.MACParameters:
@@ -87,6 +107,8 @@ def initial_mac_state(device: end_device_pb2.EndDevice) -> end_device_pb2.MACSta
     plan, band = plan_and_band(device.frequency_plan_id)
     settings = device.mac_settings
     current = _boot_parameters(plan, band)
+    if not device.supports_join and settings.factory_preset_frequencies:
+        _preset_channels(current, plan, band, list(settings.factory_preset_frequencies))
     if settings.HasField("rx1_delay"):
         current.rx1_delay = settings.rx1_delay.value
     if settings.HasField("rx1_data_rate_offset"):

@@ -154,3 +154,29 @@ def test_us915_fsb2_device_is_told_its_sub_band() -> None:
     band = get_band("US_902_928")
     adr = [r for r in plan_requests(device, band, 0, NOW) if isinstance(r, LinkADRReq)]
     assert [(r.ch_mask_cntl, r.ch_mask) for r in adr] == [(7, 0b10), (0, 0xFF00)]
+
+
+def test_abp_device_with_factory_preset_channels_needs_no_new_channels() -> None:
+    plan_frequencies = [868_100_000, 868_300_000, 868_500_000, *range(867_100_000, 867_900_001, 200_000)]
+    device = end_device_pb2.EndDevice(
+        frequency_plan_id="EU_863_870",
+        lorawan_version=lorawan_pb2.MAC_V1_0_3,
+        lorawan_phy_version=lorawan_pb2.PHY_V1_0_3_REV_A,
+        mac_settings=end_device_pb2.MACSettings(factory_preset_frequencies=plan_frequencies),
+    )
+    device.mac_state.CopyFrom(initial_mac_state(device))
+    device.mac_state.last_dev_status_f_cnt_up = 10
+    channels = device.mac_state.current_parameters.channels
+    assert [c.uplink_frequency for c in channels] == plan_frequencies
+    assert all((c.min_data_rate_index, c.max_data_rate_index) == (0, 5) for c in channels)
+    assert plan_requests(device, BAND, 11, NOW) == []
+
+
+def test_factory_presets_do_not_apply_to_otaa_sessions() -> None:
+    device = end_device_pb2.EndDevice(
+        frequency_plan_id="EU_863_870",
+        supports_join=True,
+        mac_settings=end_device_pb2.MACSettings(factory_preset_frequencies=[868_100_000]),
+    )
+    channels = initial_mac_state(device).current_parameters.channels
+    assert [c.uplink_frequency for c in channels] == [868_100_000, 868_300_000, 868_500_000]
