@@ -20,6 +20,8 @@ class NetworkServerConfig(ServiceConfig):
     # Empty means the whole block of the NetID; otherwise prefixes like ``26000000/20``.
     ns_dev_addr_prefixes: tuple[str, ...] = ()
     ns_dedup_window_ms: int = 200
+    # Frames whose windows close this close together are processed as one batch (one round trip a step).
+    ns_uplink_gather_ms: int = 20
     # Copies arriving this long after the window closed are dropped as late, not processed again.
     ns_cooldown_window_ms: int = 1000
     # Upper bound of each application's uplink stream while no AS reads it.
@@ -49,6 +51,8 @@ class NetworkServerConfig(ServiceConfig):
                 problems[env_name("ns_dev_addr_prefixes")] = f"{prefix!r} is not like 26000000/7"
         if self.ns_dedup_window_ms < 0:
             problems[env_name("ns_dedup_window_ms")] = "must not be negative"
+        if self.ns_uplink_gather_ms < 0:
+            problems[env_name("ns_uplink_gather_ms")] = "must not be negative"
         if self.ns_downlink_concurrency < 0:
             problems[env_name("ns_downlink_concurrency")] = "must not be negative"
         if self.ns_cooldown_window_ms < 0:

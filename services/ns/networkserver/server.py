@@ -73,6 +73,7 @@ async def build(config: NetworkServerConfig) -> Component:
         bus,
         metrics,
         window_ms=config.ns_dedup_window_ms,
+        gather_ms=config.ns_uplink_gather_ms,
         cooldown_ms=config.ns_cooldown_window_ms,
         concurrency=config.ns_uplink_concurrency,
         rejoins=RejoinHandler(devices, joins, bus, metrics, net_id=config.net_id, prefixes=config.dev_addr_prefixes),

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from redis.asyncio import Redis
 
+from lorastack.storage.coalesce import Coalescer
 from lorastack.storage.redis import Keys
 from networkserver.redisstore.scripts import evalsha_many
 from networkserver.store import DedupOutcome
@@ -47,6 +48,8 @@ class RedisUplinkDeduplicator:
         self._keys = keys
         self._add = redis.register_script(_ADD)
         self._collect = redis.register_script(_COLLECT)
+        # Copies arrive one per GsNs call; the calls of one loop turn share a pipelined round trip.
+        self._adds: Coalescer[tuple[list[str], list[bytes | str | int]], int] = Coalescer(self._add_many)
 
     def _key_pair(self, frame_key: bytes) -> list[str]:
         digest = hashlib.blake2b(frame_key, digest_size=16).hexdigest()
@@ -54,8 +57,11 @@ class RedisUplinkDeduplicator:
 
     async def add(self, frame_key: bytes, copy: bytes, window_ms: int, cooldown_ms: int) -> DedupOutcome:
         lifetime = max(1, window_ms + cooldown_ms)
-        result = await self._add(keys=self._key_pair(frame_key), args=[copy, lifetime])
-        return _OUTCOMES[int(result)]
+        result = await self._adds((self._key_pair(frame_key), [copy, lifetime]))
+        return _OUTCOMES[result]
+
+    async def _add_many(self, calls: Sequence[tuple[list[str], list[bytes | str | int]]]) -> list[int]:
+        return [int(r) for r in await evalsha_many(self._redis, self._add, calls)]
 
     async def collect(self, frame_key: bytes) -> list[bytes]:
         copies = await self._collect(keys=self._key_pair(frame_key))

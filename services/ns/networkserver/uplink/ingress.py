@@ -72,6 +72,7 @@ class UplinkIngress:
         concurrency: int = 48,
         max_batch: int = 256,
         max_batches: int = 4,
+        gather_ms: int = 20,
         rejoins: RejoinHandler | None = None,
     ) -> None:
         self._dedup = dedup
@@ -83,6 +84,7 @@ class UplinkIngress:
         self._window_ms = window_ms
         self._cooldown_ms = cooldown_ms
         self._max_batch = max_batch
+        self._gather = gather_ms / 1000
         self._tasks: set[asyncio.Task[None]] = set()
         # Bounds the Redis connections held at once: the pool refuses, rather than queues, past its size.
         self._slots = asyncio.Semaphore(concurrency)
@@ -136,8 +138,9 @@ class UplinkIngress:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            # The window is the same for every frame, so the list is in deadline order.
-            delay = self._due[0][0] - loop.time()
+            # The window is the same for every frame, so the list is in deadline order. Waiting a little
+            # past the first deadline lets the frames behind it make one batch (one round trip per step).
+            delay = self._due[0][0] + self._gather - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
                 continue
