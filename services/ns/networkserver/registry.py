@@ -140,11 +140,18 @@ Mutation = Callable[[end_device_pb2.EndDevice], Awaitable[Sequence[messages_pb2.
 
 
 async def update_device(
-    registry: DeviceRegistry, application_id: str, device_id: str, mutate: Mutation, *, create: bool = False
+    registry: DeviceRegistry,
+    application_id: str,
+    device_id: str,
+    mutate: Mutation,
+    *,
+    create: bool = False,
+    known: StoredDevice | None = None,
 ) -> StoredDevice:
-    """Read, mutate and compare-and-set until no concurrent writer got in between."""
-    for _ in range(_MAX_ATTEMPTS):
-        stored = await registry.get(application_id, device_id)
+    """Read, mutate and compare-and-set until no concurrent writer got in between; a record the
+    caller has just read (``known``) saves the first read."""
+    for attempt in range(_MAX_ATTEMPTS):
+        stored = known if attempt == 0 and known is not None else await registry.get(application_id, device_id)
         if stored is None and not create:
             raise errors.ERR_DEVICE_NOT_FOUND(device_id=device_id)
         device = end_device_pb2.EndDevice()

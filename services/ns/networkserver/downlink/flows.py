@@ -258,7 +258,7 @@ class Downlinks:
                     state.last_confirmed_downlink_at.CopyFrom(now)
             return ups
 
-        await update_device(self._devices, stored.application_id, stored.device_id, mutate)
+        await update_device(self._devices, stored.application_id, stored.device_id, mutate, known=stored)
 
     async def _class_c(self, stored: StoredDevice) -> int | None:
         device = end_device_pb2.EndDevice()
