@@ -8,7 +8,7 @@ from functools import lru_cache
 from lorastack.lorawan import Band, FrequencyPlan, get_band, get_plan
 from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2
 
-__all__ = ["band_of", "initial_mac_state", "plan_and_band"]
+__all__ = ["band_of", "initial_mac_state", "is_join_uplink", "plan_and_band"]
 
 
 @lru_cache(maxsize=64)
@@ -124,3 +124,8 @@ def initial_mac_state(device: end_device_pb2.EndDevice) -> end_device_pb2.MACSta
         lorawan_version=device.lorawan_version,
     )
     return state
+
+
+def is_join_uplink(up: end_device_pb2.MACState.UplinkMessage) -> bool:
+    """A (re)join-request that a pending MAC state keeps until its (re)join-accept is sent."""
+    return up.payload.m_hdr.m_type in (lorawan_pb2.JOIN_REQUEST, lorawan_pb2.REJOIN_REQUEST)

@@ -22,6 +22,8 @@ __all__ = [
     "EVT_DOWN_DATA_SCHEDULE_FAIL",
     "EVT_DOWN_DATA_SCHEDULE_SUCCESS",
     "EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT",
+    "EVT_DOWN_JOIN_ACCEPT_SCHEDULE_FAIL",
+    "EVT_DOWN_JOIN_ACCEPT_SCHEDULE_SUCCESS",
     "EVT_UP_DATA_DROP",
     "EVT_UP_DATA_PROCESS",
     "EVT_UP_DATA_RECEIVE",
@@ -50,6 +52,8 @@ EVT_UP_REJOIN_RECEIVE = events.define("ns.up.rejoin.receive", visibility=_TRAFFI
 EVT_UP_REJOIN_FORWARD = events.define("ns.up.rejoin.forward", visibility=_TRAFFIC)
 EVT_UP_REJOIN_DROP = events.define("ns.up.rejoin.drop", visibility=_TRAFFIC)
 EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT = events.define("ns.down.join.schedule.attempt", visibility=_TRAFFIC)
+EVT_DOWN_JOIN_ACCEPT_SCHEDULE_SUCCESS = events.define("ns.down.join.schedule.success", visibility=_TRAFFIC)
+EVT_DOWN_JOIN_ACCEPT_SCHEDULE_FAIL = events.define("ns.down.join.schedule.fail", visibility=_TRAFFIC)
 EVT_DOWN_DATA_SCHEDULE_ATTEMPT = events.define("ns.down.data.schedule.attempt", visibility=_TRAFFIC)
 EVT_DOWN_DATA_SCHEDULE_SUCCESS = events.define("ns.down.data.schedule.success", visibility=_TRAFFIC)
 EVT_DOWN_DATA_SCHEDULE_FAIL = events.define("ns.down.data.schedule.fail", visibility=_TRAFFIC)

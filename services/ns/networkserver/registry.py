@@ -147,9 +147,11 @@ async def update_device(
     *,
     create: bool = False,
     known: StoredDevice | None = None,
+    downlink_at_ms: int | None = None,
 ) -> StoredDevice:
     """Read, mutate and compare-and-set until no concurrent writer got in between; a record the
-    caller has just read (``known``) saves the first read."""
+    caller has just read (``known``) saves the first read. ``downlink_at_ms`` makes the device's
+    downlink task due then, in the same write."""
     for attempt in range(_MAX_ATTEMPTS):
         stored = known if attempt == 0 and known is not None else await registry.get(application_id, device_id)
         if stored is None and not create:
@@ -160,7 +162,12 @@ async def update_device(
         ups = await mutate(device) or ()
         try:
             version = await registry.put(
-                application_id, device_id, device, stored.version if stored else NEW_DEVICE, ups
+                application_id,
+                device_id,
+                device,
+                stored.version if stored else NEW_DEVICE,
+                ups,
+                downlink_at_ms=downlink_at_ms,
             )
         except StoreConflictError:
             continue

@@ -60,11 +60,11 @@ async def build(config: NetworkServerConfig) -> Component:
         devices,
         lambda: peers.channel("js"),
         peers.cluster_metadata,
-        gateways,
         bus,
         metrics,
         net_id=config.net_id,
         prefixes=config.dev_addr_prefixes,
+        downlinks=worker,
     )
     ingress = UplinkIngress(
         RedisUplinkDeduplicator(redis, keys),

@@ -72,9 +72,12 @@ class DeviceRegistry(Protocol):
         device: end_device_pb2.EndDevice,
         expected_version: str,
         application_ups: Sequence[messages_pb2.ApplicationUp] = (),
+        *,
+        downlink_at_ms: int | None = None,
     ) -> str:
-        """Store ``device`` (and queue ``application_ups``) atomically if the stored version is
-        ``expected_version``; returns the new version or raises :class:`StoreConflictError`."""
+        """Store ``device`` (and queue ``application_ups``, and make its downlink task due at
+        ``downlink_at_ms``) atomically if the stored version is ``expected_version``; returns the new
+        version or raises :class:`StoreConflictError`."""
         ...
 
     async def by_dev_addrs(self, dev_addrs: Sequence[bytes]) -> list[list[StoredDevice]]:

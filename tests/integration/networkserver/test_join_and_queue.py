@@ -1,5 +1,6 @@
-"""OTAA join through a stand-in JS answering with a real join-accept, the first uplink in the new
-session, and the application downlink queue (push, list, replace, validation, delivery)."""
+"""OTAA join through a stand-in JS answering with a real join-accept (sent by whichever replica takes
+the device's downlink task), the first uplink in the new session, and the application downlink queue
+(push, list, replace, validation, delivery)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from integration.networkserver.frames import NWK_S_KEY, data_uplink, uplink_message
-from integration.networkserver.nsharness import CLUSTER_MD, USER_MD
+from integration.networkserver.nsharness import CLUSTER_MD, USER_MD, fake_peers, new_tag, ns_config, running_ns
 from integration.networkserver.test_registry import APP
 from integration.networkserver.test_uplink import DEV_ADDR, Cluster, _device, _link_read, _send, cluster
 from lorastack.lorawan import (
@@ -139,6 +140,51 @@ async def test_join_then_first_uplink(cluster: Cluster) -> None:
     assert device.session.dev_addr == dev_addr
     assert not device.HasField("pending_session")
     assert not device.session.keys.app_s_key.key  # the NS never keeps the AppSKey
+
+
+async def test_join_accept_is_sent_by_the_replica_that_takes_the_task() -> None:
+    async with fake_peers() as peers:
+        peers.join.answer = _join_server_answer
+        tag = new_tag()
+        # The first replica handles uplinks but works on no downlink tasks.
+        configs = [ns_config(tag, peers.address, ns_downlink_concurrency=0), ns_config(tag, peers.address)]
+        async with (
+            running_ns(configs) as (uplinks_only, _),
+            grpc.aio.insecure_channel(f"127.0.0.1:{uplinks_only.grpc_port}") as channel,
+        ):
+            registry = networkserver_pb2_grpc.NsEndDeviceRegistryStub(channel)
+            paths = ["frequency_plan_id", "lorawan_version", "lorawan_phy_version", "supports_join"]
+            await registry.Set(
+                end_device_pb2.SetEndDeviceRequest(
+                    end_device=_otaa_device(), field_mask=field_mask_pb2.FieldMask(paths=paths)
+                ),
+                metadata=USER_MD,
+            )
+            (message,) = uplink_message(_join_request(9))
+            await networkserver_pb2_grpc.GsNsStub(channel).HandleUplink(message, metadata=CLUSTER_MD)
+            for _ in range(60):
+                if peers.gateway.requests:
+                    break
+                await asyncio.sleep(0.05)
+            (scheduled,) = peers.gateway.requests
+            (forwarded,) = peers.join.requests
+            assert scheduled.raw_payload == _join_server_answer(forwarded).raw_payload
+            assert scheduled.request.priority == lorawan_pb2.HIGHEST
+            assert (scheduled.request.rx1_delay, scheduled.request.rx1_frequency) == (5, 868_100_000)
+            assert scheduled.request.rx1_data_rate.lora.spreading_factor == 7  # the request's, offset 0
+            await asyncio.sleep(0.2)
+            stored = await registry.Get(
+                end_device_pb2.GetEndDeviceRequest(
+                    end_device_ids=_otaa_device().ids,
+                    field_mask=field_mask_pb2.FieldMask(paths=["pending_mac_state"]),
+                ),
+                metadata=USER_MD,
+            )
+    # Sent once: the accept is off the pending state, which keeps the request until the first uplink.
+    assert not stored.pending_mac_state.HasField("queued_join_accept")
+    assert not stored.pending_mac_state.rx_windows_available
+    (request,) = stored.pending_mac_state.recent_uplinks
+    assert request.payload.m_hdr.m_type == lorawan_pb2.JOIN_REQUEST
 
 
 def _downlink(f_cnt: int, payload: bytes = b"\x01", f_port: int = 2) -> messages_pb2.ApplicationDownlink:

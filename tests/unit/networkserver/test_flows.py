@@ -1,11 +1,12 @@
-"""networkserver.downlink.flows.class_a_windows: which receive windows of the last uplink are still ahead."""
+"""networkserver.downlink.flows: which receive windows of the last uplink (class_a_windows) or of a
+join-request (join_accept_windows) are still ahead."""
 
 from __future__ import annotations
 
 import pytest
 
 from lorastack.lorawan import get_band
-from networkserver.downlink.flows import class_a_windows
+from networkserver.downlink.flows import class_a_windows, join_accept_windows
 from networkserver.macstate import initial_mac_state
 from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2
 
@@ -45,3 +46,30 @@ def test_rx1_delay_and_data_rate_offset_of_the_session() -> None:
     current.rx1_data_rate_offset = 2  # type: ignore[assignment]
     (rx1, _) = class_a_windows(device, BAND, uplink, RECEIVED + 4.5)
     assert (rx1.name, rx1.data_rate_index) == ("rx1", 1)
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        (0.2, [("rx1", 868_300_000, 3), ("rx2", 869_525_000, 0)]),
+        (5.5, [("rx2", 869_525_000, 0)]),
+        (6.1, []),
+    ],
+)
+def test_join_accept_windows_use_the_join_delays_and_band_defaults(
+    after: float, expected: list[tuple[str, int, int]]
+) -> None:
+    device, request = _device_and_uplink()
+    request.payload.m_hdr.m_type = lorawan_pb2.JOIN_REQUEST
+    # The device's own RX settings do not apply to a join-accept.
+    device.mac_state.current_parameters.rx1_data_rate_offset = 2  # type: ignore[assignment]
+    device.mac_state.current_parameters.rx2_frequency = 869_000_000  # type: ignore[assignment]
+    windows = join_accept_windows(device.mac_state, BAND, request, RECEIVED + after)
+    assert [(w.name, w.frequency, w.data_rate_index) for w in windows] == expected
+
+
+def test_a_join_request_on_an_unknown_channel_gets_join_accept_2_only() -> None:
+    device, request = _device_and_uplink()
+    request.device_channel_index = len(device.mac_state.current_parameters.channels)
+    windows = join_accept_windows(device.mac_state, BAND, request, RECEIVED)
+    assert [w.name for w in windows] == ["rx2"]

@@ -50,6 +50,13 @@ def test_pending_session_matches() -> None:
     assert match is not None and match.pending
 
 
+def test_the_join_request_kept_for_the_accept_leaves_the_session_fresh() -> None:
+    stored = _stored(pending=True)
+    stored.device.pending_mac_state.recent_uplinks.add().payload.m_hdr.m_type = lorawan_pb2.JOIN_REQUEST
+    match = match_device([stored], _frame(0, _mic_1_0(0)))
+    assert match is not None and match.pending and match.f_cnt == 0
+
+
 def test_wrong_key_is_no_match_and_no_replay() -> None:
     mic = data_uplink_mic_1_0(AES128Key(bytes(16)), ADDR, 4, BODY)
     stored = _stored(last=2)

@@ -152,3 +152,13 @@ def test_promotion_restarts_rj_count_0() -> None:
     promote_pending(device)
     assert device.last_rj_count_0 == 0
     assert device.ids.dev_addr == H("26000003")
+
+
+def test_promotion_drops_the_join_request_kept_for_the_accept() -> None:
+    device = _device()
+    device.pending_session.dev_addr = H("26000003")
+    recent = device.pending_mac_state.recent_uplinks
+    recent.add().payload.m_hdr.m_type = lorawan_pb2.REJOIN_REQUEST
+    recent.add().payload.m_hdr.m_type = lorawan_pb2.UNCONFIRMED_UP
+    promote_pending(device)
+    assert [up.payload.m_hdr.m_type for up in device.mac_state.recent_uplinks] == [lorawan_pb2.UNCONFIRMED_UP]

@@ -1,6 +1,7 @@
-"""Downlink flows: class A in the RX1 then RX2 window of the device's last uplink, class C as soon as
-the application queues data. The downlink task worker (``downlink.tasks``) runs them from the Redis
-task queue, so any replica does the work. A transmitted downlink is persisted on the fresh record."""
+"""Downlink flows: a queued (re)join-accept in JoinAccept1 then JoinAccept2, class A in the RX1 then
+RX2 window of the device's last uplink, class C as soon as the application queues data. The downlink
+task worker (``downlink.tasks``) runs them from the Redis task queue, so any replica does the work.
+A transmitted downlink is persisted on the fresh record."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from networkserver.observability import (
     EVT_DOWN_DATA_SCHEDULE_ATTEMPT,
     EVT_DOWN_DATA_SCHEDULE_FAIL,
     EVT_DOWN_DATA_SCHEDULE_SUCCESS,
+    EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT,
+    EVT_DOWN_JOIN_ACCEPT_SCHEDULE_FAIL,
+    EVT_DOWN_JOIN_ACCEPT_SCHEDULE_SUCCESS,
     device_ref,
     mac_event,
 )
@@ -31,7 +35,7 @@ from networkserver.uplink.data import data_rate_index
 from networkserver.uplink.process import timestamp
 from ttn.lorawan.v3 import end_device_pb2, error_pb2, lorawan_pb2, messages_pb2
 
-__all__ = ["Downlinks", "class_a_windows"]
+__all__ = ["Downlinks", "class_a_windows", "join_accept_windows"]
 
 log = structlog.get_logger(logger_name="networkserver.downlink")
 
@@ -80,6 +84,25 @@ def class_a_windows(
     return windows
 
 
+def join_accept_windows(
+    state: end_device_pb2.MACState, band: Band, request: end_device_pb2.MACState.UplinkMessage, now: float
+) -> list[RxWindow]:
+    """The JoinAccept1 and JoinAccept2 windows of a (re)join-request (kept in the pending MAC state)
+    that have not opened by ``now``; both use the band's defaults, not the device's settings."""
+    received = request.received_at.ToNanoseconds() / 1e9
+    windows: list[RxWindow] = []
+    channels = state.current_parameters.channels
+    if now < received + band.join_accept_delay_1 and request.device_channel_index < len(channels):
+        try:
+            frequency = band.rx1_frequency(int(channels[request.device_channel_index].uplink_frequency))
+            windows.append(RxWindow("rx1", frequency, band.rx1_data_rate(data_rate_index(band, request), 0)))
+        except Exception:
+            log.debug("no JoinAccept1 window for this request")
+    if now < received + band.join_accept_delay_2:
+        windows.append(RxWindow("rx2", band.rx2_frequency, band.rx2_data_rate_index))
+    return windows
+
+
 class Downlinks:
     """The class A and class C flows that the downlink task worker runs for one device."""
 
@@ -113,6 +136,9 @@ class Downlinks:
         stored = await self._devices.get(application_id, device_id)
         if stored is None:
             return None
+        if stored.device.pending_mac_state.HasField("queued_join_accept"):
+            await self._join_accept(stored)
+            return None
         state = stored.device.mac_state
         class_c = state.device_class == lorawan_pb2.CLASS_C
         if state.rx_windows_available and state.recent_uplinks:
@@ -129,6 +155,47 @@ class Downlinks:
         if class_c:
             return await self._class_c(stored)
         return None
+
+    async def _join_accept(self, stored: StoredDevice) -> None:
+        device = stored.device
+        state = device.pending_mac_state
+        accept = state.queued_join_accept
+        band = band_of(device)
+        windows: list[RxWindow] = []
+        paths: list[lorawan_pb2.DownlinkPath] = []
+        if state.recent_uplinks:
+            request = state.recent_uplinks[-1]
+            windows = join_accept_windows(state, band, request, time.time())
+            paths = downlink_paths(request.rx_metadata)  # type: ignore[arg-type]
+        if not windows:
+            log.info("join-accept not sent: its windows have passed", device_id=stored.device_id)
+        else:
+            message = messages_pb2.DownlinkMessage(
+                raw_payload=accept.payload,
+                end_device_ids=device.ids,
+                request=lorawan_pb2.TxRequest(
+                    downlink_paths=paths, frequency_plan_id=device.frequency_plan_id, priority=lorawan_pb2.HIGHEST
+                ),
+                correlation_ids=accept.correlation_ids,
+            )
+            await self._publish(stored, EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT)
+            window, errors = await self._gateways.schedule(
+                message, windows, band, rx1_delay=int(band.join_accept_delay_1)
+            )
+            if window is None:
+                log.info("join-accept not scheduled", errors=errors)
+            await self._publish(
+                stored, EVT_DOWN_JOIN_ACCEPT_SCHEDULE_FAIL if window is None else EVT_DOWN_JOIN_ACCEPT_SCHEDULE_SUCCESS
+            )
+
+        # Sent or not, this accept's windows are used up; a newer join (another accept) is left alone.
+        async def done(target: end_device_pb2.EndDevice) -> None:
+            pending = target.pending_mac_state
+            if pending.queued_join_accept.payload == accept.payload:
+                pending.ClearField("queued_join_accept")
+                pending.rx_windows_available = False
+
+        await update_device(self._devices, stored.application_id, stored.device_id, done, known=stored)
 
     async def _class_a(
         self, stored: StoredDevice, last: end_device_pb2.MACState.UplinkMessage, windows: Sequence[RxWindow]

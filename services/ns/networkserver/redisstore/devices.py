@@ -156,8 +156,12 @@ class RedisDeviceRegistry:
         device: end_device_pb2.EndDevice,
         expected_version: str,
         application_ups: Sequence[messages_pb2.ApplicationUp] = (),
+        *,
+        downlink_at_ms: int | None = None,
     ) -> str:
-        keys, args = self._put_call(application_id, device_id, device, expected_version, application_ups)
+        keys, args = self._put_call(
+            application_id, device_id, device, expected_version, application_ups, downlink_at_ms
+        )
         result = int(await self._put(keys=keys, args=args))
         if result < 0:
             raise StoreConflictError(f"{application_id}/{device_id}")

@@ -1,9 +1,11 @@
 """Join-requests: forward to the Join Server (NsJs.HandleJoin), keep the new session and MAC state
-as pending until the device's first uplink in it, tell the AS, and schedule the join-accept in
-JoinAccept1 then JoinAccept2 (LoRaWAN 1.1 sections 6.2.2 to 6.2.6)."""
+as pending until the device's first uplink in it, tell the AS, and make the device's downlink task
+due, so that any replica sends the join-accept in JoinAccept1 then JoinAccept2 (LoRaWAN 1.1
+sections 6.2.2 to 6.2.6; ``downlink.flows``)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
@@ -14,10 +16,8 @@ import structlog
 from lorastack import events
 from lorastack.events import EventBus
 from lorastack.lorawan import Band, CFListType, DevAddrPrefix, JoinRequestPayload, NetID, PHYPayload
-from networkserver.downlink.gateways import GatewayScheduler, RxWindow, downlink_paths
 from networkserver.macstate import initial_mac_state, plan_and_band
 from networkserver.observability import (
-    EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT,
     EVT_UP_JOIN_ACCEPT_FORWARD,
     EVT_UP_JOIN_FORWARD,
     EVT_UP_JOIN_RECEIVE,
@@ -27,8 +27,8 @@ from networkserver.observability import (
 )
 from networkserver.registry import generate_dev_addr, update_device
 from networkserver.store import DeviceRegistry, StoredDevice
-from networkserver.uplink.data import data_rate_index, drop
-from networkserver.uplink.process import timestamp
+from networkserver.uplink.data import DownlinkStarter, drop
+from networkserver.uplink.process import recent_uplink, timestamp
 from ttn.lorawan.v3 import end_device_pb2, join_pb2, joinserver_pb2_grpc, keys_pb2, lorawan_pb2, messages_pb2
 
 __all__ = ["JoinHandler", "Rejoin", "add_cf_list", "join_mac_state"]
@@ -103,23 +103,32 @@ def add_cf_list(request: join_pb2.JoinRequest, state: end_device_pb2.MACState, b
         current.channels.add().CopyFrom(channel)
 
 
+def _channel_index(state: end_device_pb2.MACState, frequency: int) -> int:
+    """The request's channel among the new state's; past the end when unknown (no JoinAccept1 then)."""
+    channels = state.current_parameters.channels
+    for index, channel in enumerate(channels):
+        if channel.uplink_frequency == frequency:
+            return index
+    return len(channels)
+
+
 class JoinHandler:
     def __init__(
         self,
         devices: DeviceRegistry,
         join_server: Callable[[], grpc.aio.Channel | None],
         cluster_metadata: Callable[[], Sequence[tuple[str, str]]],
-        gateways: GatewayScheduler,
         bus: EventBus | None,
         metrics: NsMetrics,
         *,
         net_id: NetID,
         prefixes: Sequence[DevAddrPrefix],
+        downlinks: DownlinkStarter | None = None,
     ) -> None:
         self._devices = devices
         self._join_server = join_server
         self._metadata = cluster_metadata
-        self._gateways = gateways
+        self._downlinks = downlinks
         self._bus = bus
         self._metrics = metrics
         self._net_id = net_id
@@ -175,6 +184,10 @@ class JoinHandler:
         if request.HasField("cf_list"):
             accept.request.cf_list.CopyFrom(request.cf_list)
         accept.correlation_ids.extend(uplink.correlation_ids)
+        # The downlink task sends the accept in the windows of this request (``downlink.flows``).
+        m_type = lorawan_pb2.JOIN_REQUEST if rejoin is None else lorawan_pb2.REJOIN_REQUEST
+        state.recent_uplinks.append(recent_uplink(uplink, m_type, _channel_index(state, uplink.settings.frequency)))
+        state.rx_windows_available = True
 
         async def mutate(target: end_device_pb2.EndDevice) -> list[messages_pb2.ApplicationUp]:
             if rejoin is not None:
@@ -197,13 +210,17 @@ class JoinHandler:
                 up.join_accept.app_s_key.CopyFrom(app_s_key)
             return [up]
 
-        updated = await update_device(self._devices, stored.application_id, stored.device_id, mutate)
+        due = int(time.time() * 1000)
+        updated = await update_device(
+            self._devices, stored.application_id, stored.device_id, mutate, downlink_at_ms=due
+        )
+        if self._downlinks is not None:
+            self._downlinks.poke()
         if rejoin is None:
             self._metrics.joins.labels(outcome="accepted").inc()
         else:
             self._metrics.rejoins.labels(type=str(rejoin.rejoin_type), outcome="accepted").inc()
         await self._publish(updated, EVT_UP_JOIN_ACCEPT_FORWARD)
-        await self._schedule(updated, uplink, answer.raw_payload)
         return True
 
     async def _forward(
@@ -231,32 +248,3 @@ class JoinHandler:
             ids = [device_ref(stored)]
             await drop(self._bus, self._metrics, uplink, "join_refused", ids)
             return None
-
-    async def _schedule(self, stored: StoredDevice, uplink: messages_pb2.UplinkMessage, payload: bytes) -> None:
-        device = stored.device
-        band = plan_and_band(device.frequency_plan_id)[1]
-        windows = [RxWindow("rx2", band.rx2_frequency, band.rx2_data_rate_index)]
-        try:
-            rx1 = RxWindow("rx1", band.rx1_frequency(uplink.settings.frequency), data_rate_index(band, uplink))
-            windows.insert(0, RxWindow(rx1.name, rx1.frequency, band.rx1_data_rate(rx1.data_rate_index, 0)))
-        except Exception:
-            log.debug("no JoinAccept1 window for this uplink")
-        request = lorawan_pb2.TxRequest(
-            downlink_paths=downlink_paths(uplink.rx_metadata),
-            frequency_plan_id=device.frequency_plan_id,
-            priority=lorawan_pb2.HIGHEST,
-        )
-        message = messages_pb2.DownlinkMessage(
-            raw_payload=payload, end_device_ids=device.ids, request=request, correlation_ids=uplink.correlation_ids
-        )
-        await self._publish(stored, EVT_DOWN_JOIN_ACCEPT_SCHEDULE_ATTEMPT)
-        window, errors = await self._gateways.schedule(message, windows, band, rx1_delay=int(band.join_accept_delay_1))
-        if window is None:
-            log.info("join-accept not scheduled", errors=errors)
-            return
-
-        async def sent(target: end_device_pb2.EndDevice) -> None:
-            target.pending_mac_state.ClearField("queued_join_accept")
-            target.pending_mac_state.rx_windows_available = False
-
-        await update_device(self._devices, stored.application_id, stored.device_id, sent)

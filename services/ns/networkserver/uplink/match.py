@@ -13,6 +13,7 @@ from lorastack.lorawan import (
     data_uplink_mic_1_1,
     mic_equal,
 )
+from networkserver.macstate import is_join_uplink
 from networkserver.store import StoredDevice
 from networkserver.uplink.fcnt import candidate_f_cnts
 from ttn.lorawan.v3 import end_device_pb2, keys_pb2, lorawan_pb2
@@ -74,7 +75,7 @@ def _try_session(
         return None
     device = stored.device
     settings = device.mac_settings
-    fresh = len(state.recent_uplinks) == 0 and session.last_f_cnt_up == 0
+    fresh = session.last_f_cnt_up == 0 and all(is_join_uplink(up) for up in state.recent_uplinks)
     candidates = candidate_f_cnts(
         session.last_f_cnt_up,
         frame.f_cnt,

@@ -21,7 +21,7 @@ from lorastack.lorawan import (
 )
 from networkserver.mac import MACOutcome, UplinkInfo, encode_stored, handle_uplink_commands
 from networkserver.mac.requests import apply_adr, plan_requests
-from networkserver.macstate import initial_mac_state
+from networkserver.macstate import initial_mac_state, is_join_uplink
 from networkserver.uplink.match import Match, key_of
 from ttn.lorawan.v3 import end_device_pb2, lorawan_pb2, messages_pb2
 
@@ -32,6 +32,7 @@ __all__ = [
     "UplinkFacts",
     "process_data_uplink",
     "promote_pending",
+    "recent_uplink",
 ]
 
 RECENT_UPLINKS = 20
@@ -65,6 +66,12 @@ def promote_pending(device: end_device_pb2.EndDevice) -> None:
     device.session.CopyFrom(device.pending_session)
     if device.HasField("pending_mac_state"):
         device.mac_state.CopyFrom(device.pending_mac_state)
+        # The (re)join-request was kept for its accept's windows; ADR and the FCnt rules read data uplinks.
+        recent = device.mac_state.recent_uplinks
+        data = [up for up in recent if not is_join_uplink(up)]
+        if len(data) != len(recent):
+            del recent[:]
+            recent.extend(data)
     device.ClearField("pending_session")
     device.ClearField("pending_mac_state")
     device.ids.dev_addr = device.session.dev_addr
@@ -91,12 +98,12 @@ def _mac_commands(device: end_device_pb2.EndDevice, payload: MACPayload, f_cnt: 
     return commands
 
 
-def _recent(facts: UplinkFacts, f_cnt: int) -> end_device_pb2.MACState.UplinkMessage:
+def recent_uplink(
+    msg: messages_pb2.UplinkMessage, m_type: lorawan_pb2.MType.ValueType, channel_index: int
+) -> end_device_pb2.MACState.UplinkMessage:
+    """What the MAC state keeps of an uplink: enough for ADR and for the downlink in its windows."""
     up = end_device_pb2.MACState.UplinkMessage()
-    msg = facts.message
-    up.payload.m_hdr.m_type = lorawan_pb2.CONFIRMED_UP if facts.confirmed else lorawan_pb2.UNCONFIRMED_UP
-    up.payload.mac_payload.f_port = facts.mac_payload.f_port or 0
-    up.payload.mac_payload.full_f_cnt = f_cnt
+    up.payload.m_hdr.m_type = m_type
     up.settings.data_rate.CopyFrom(msg.settings.data_rate)
     for md in msg.rx_metadata:
         up.rx_metadata.add(
@@ -107,7 +114,15 @@ def _recent(facts: UplinkFacts, f_cnt: int) -> end_device_pb2.MACState.UplinkMes
         )
     up.received_at.CopyFrom(msg.received_at)
     up.correlation_ids.extend(msg.correlation_ids)
-    up.device_channel_index = facts.channel_index
+    up.device_channel_index = channel_index
+    return up
+
+
+def _recent(facts: UplinkFacts, f_cnt: int) -> end_device_pb2.MACState.UplinkMessage:
+    m_type = lorawan_pb2.CONFIRMED_UP if facts.confirmed else lorawan_pb2.UNCONFIRMED_UP
+    up = recent_uplink(facts.message, m_type, facts.channel_index)
+    up.payload.mac_payload.f_port = facts.mac_payload.f_port or 0
+    up.payload.mac_payload.full_f_cnt = f_cnt
     return up
 
 
