@@ -1,8 +1,11 @@
 """Network Server uplink benchmark: starts NS processes on the machine's Redis and NATS, registers
 many ABP devices, drives GsNs.HandleUplink over gRPC, drains AsNs.LinkApplication, and prints
 uplinks/s with latency percentiles (the dedup window is subtracted from the end-to-end figure).
+With --floor the same client drives bare HandleUplink servers that do nothing: the ceiling of unary
+gRPC on this host, against which the NS figure reads.
 
     .venv/bin/python benchmarks/bench_ns_uplink.py --devices 2000 --uplinks 20000 --replicas 2
+    .venv/bin/python benchmarks/bench_ns_uplink.py --uplinks 20000 --replicas 2 --floor
 """
 
 from __future__ import annotations
@@ -83,6 +86,29 @@ def _start_ns(tag: str, window_ms: int, profile: str | None = None) -> tuple[sub
     return process, port
 
 
+def _start_floor() -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, __file__, "--serve-floor", str(port)], cwd=ROOT)
+    return process, port
+
+
+def _serve_floor(port: int) -> None:
+    """The --floor child: a GsNs.HandleUplink that does nothing, on grpc.aio and uvloop as the NS runs."""
+
+    class Bare(networkserver_pb2_grpc.GsNsServicer):
+        async def HandleUplink(self, request: messages_pb2.UplinkMessage, context: object) -> empty_pb2.Empty:
+            return empty_pb2.Empty()
+
+    async def serve() -> None:
+        server = grpc.aio.server()
+        networkserver_pb2_grpc.add_GsNsServicer_to_server(Bare(), server)
+        server.add_insecure_port(f"127.0.0.1:{port}")
+        await server.start()
+        await server.wait_for_termination()
+
+    uvloop.run(serve())
+
+
 def _device(index: int) -> end_device_pb2.EndDevice:
     return end_device_pb2.EndDevice(
         ids=identifiers_pb2.EndDeviceIdentifiers(
@@ -148,6 +174,54 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+async def _drive(
+    stubs: list[networkserver_pb2_grpc.GsNsStub], frames: list[bytes], concurrency: int, sent_at: dict[int, float]
+) -> list[float]:
+    """Send every frame with ``concurrency`` calls in flight; the latency of each call."""
+    limit = asyncio.Semaphore(concurrency)
+    latency: list[float] = []
+
+    async def send(serial: int) -> None:
+        async with limit:
+            sent_at[serial] = begin = time.perf_counter()
+            await stubs[serial % len(stubs)].HandleUplink(_uplink(frames[serial]), metadata=CLUSTER_MD)
+            latency.append(time.perf_counter() - begin)
+
+    await asyncio.gather(*(send(i) for i in range(len(frames))))
+    return latency
+
+
+def _frames(args: argparse.Namespace) -> list[bytes]:
+    return [_frame(i % args.devices, i // args.devices + 1, i) for i in range(args.uplinks)]
+
+
+async def run_floor(args: argparse.Namespace) -> None:
+    started = [_start_floor() for _ in range(args.replicas)]
+    try:
+        await asyncio.gather(*(_wait_ready(port) for _, port in started))
+        frames = _frames(args)
+        channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}") for _, port in started]
+        stubs = [networkserver_pb2_grpc.GsNsStub(c) for c in channels]
+        cpu_before, client_before = sum(_process_cpu(p.pid) for p, _ in started), time.process_time()
+        begin = time.perf_counter()
+        latency = await _drive(stubs, frames, args.concurrency, {})
+        seconds = time.perf_counter() - begin
+        cpu = sum(_process_cpu(p.pid) for p, _ in started) - cpu_before
+        client = time.process_time() - client_before
+        for channel in channels:
+            await channel.close()
+        print(f"floor: bare HandleUplink servers {args.replicas}, uplinks {args.uplinks}, in flight {args.concurrency}")
+        print(f"{'measure':<38}{'value':>12}")
+        print(f"{'HandleUplink accepted /s':<38}{args.uplinks / seconds:>12.0f}")
+        print(f"{'HandleUplink RPC ms p50/p99':<38}{f'{_pct(latency, 0.5):.2f} {_pct(latency, 0.99):.2f}':>20}")
+        print(f"{'server CPU ms per uplink':<38}{cpu * 1000 / args.uplinks:>12.3f}")
+        print(f"{'client CPU ms per uplink':<38}{client * 1000 / args.uplinks:>12.3f}")
+    finally:
+        for process, _ in started:
+            process.terminate()
+            process.wait(15)
+
+
 async def run(args: argparse.Namespace) -> None:
     tag = uuid.uuid4().hex[:8]
     started = [
@@ -157,9 +231,8 @@ async def run(args: argparse.Namespace) -> None:
     try:
         await asyncio.gather(*(_wait_ready(p) for p in ports))
         await _register(ports[0], args.devices)
-        frames = [_frame(i % args.devices, i // args.devices + 1, i) for i in range(args.uplinks)]
+        frames = _frames(args)
         sent_at: dict[int, float] = {}
-        rpc_latency: list[float] = []
         e2e_latency: list[float] = []
         done = asyncio.Event()
         channels = [grpc.aio.insecure_channel(f"127.0.0.1:{p}") for p in ports]
@@ -185,18 +258,10 @@ async def run(args: argparse.Namespace) -> None:
                     return
 
         reader = asyncio.create_task(link())
-        limit = asyncio.Semaphore(args.concurrency)
         stubs = [networkserver_pb2_grpc.GsNsStub(c) for c in channels]
-
-        async def send(serial: int) -> None:
-            async with limit:
-                sent_at[serial] = begin = time.perf_counter()
-                await stubs[serial % len(stubs)].HandleUplink(_uplink(frames[serial]), metadata=CLUSTER_MD)
-                rpc_latency.append(time.perf_counter() - begin)
-
         begin = time.perf_counter()
-        cpu_before = sum(_process_cpu(process.pid) for process, _ in started)
-        await asyncio.gather(*(send(i) for i in range(args.uplinks)))
+        cpu_before, client_before = sum(_process_cpu(process.pid) for process, _ in started), time.process_time()
+        rpc_latency = await _drive(stubs, frames, args.concurrency, sent_at)
         sent_seconds = time.perf_counter() - begin
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), 60)
@@ -206,6 +271,7 @@ async def run(args: argparse.Namespace) -> None:
             await channel.close()
         delivered = len(e2e_latency)
         cpu = sum(_process_cpu(process.pid) for process, _ in started) - cpu_before
+        client = time.process_time() - client_before
         print(f"devices {args.devices}, uplinks {args.uplinks}, NS replicas {args.replicas}")
         print(f"in flight {args.concurrency}, dedup window {args.window_ms} ms")
         print(f"{'measure':<38}{'value':>12}")
@@ -218,6 +284,7 @@ async def run(args: argparse.Namespace) -> None:
         if e2e_latency:
             print(f"{'GS->AS mean ms':<38}{statistics.mean(e2e_latency) * 1000:>12.2f}")
         print(f"{'NS CPU ms per uplink':<38}{cpu * 1000 / max(1, delivered):>12.3f}")
+        print(f"{'client CPU ms per uplink':<38}{client * 1000 / max(1, delivered):>12.3f}")
     finally:
         for process, _ in started:
             process.terminate()
@@ -253,7 +320,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--window-ms", type=int, default=200)
     parser.add_argument("--profile", help="write a cProfile of each NS process to PROFILE.<n>")
-    uvloop.run(run(parser.parse_args()))
+    parser.add_argument("--floor", action="store_true", help="drive bare HandleUplink servers instead of the NS")
+    parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_floor:
+        _serve_floor(args.serve_floor)
+    else:
+        uvloop.run(run_floor(args) if args.floor else run(args))
 
 
 if __name__ == "__main__":

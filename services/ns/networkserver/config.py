@@ -29,6 +29,8 @@ class NetworkServerConfig(ServiceConfig):
     ns_downlink_poll_ms: int = 50
     # Devices whose downlink tasks this replica works on at once; 0: this replica sends no downlinks.
     ns_downlink_concurrency: int = 32
+    # A replica holds a device's downlink task this long at most; if it dies, another takes it after that.
+    ns_downlink_lease_ms: int = 10_000
     # How long a Gs has to answer a ScheduleDownlink call.
     ns_schedule_timeout_ms: int = 1000
     ns_status_count_periodicity: int = 200
@@ -55,6 +57,8 @@ class NetworkServerConfig(ServiceConfig):
             problems[env_name("ns_uplink_gather_ms")] = "must not be negative"
         if self.ns_downlink_concurrency < 0:
             problems[env_name("ns_downlink_concurrency")] = "must not be negative"
+        if self.ns_downlink_lease_ms < 1000:
+            problems[env_name("ns_downlink_lease_ms")] = "must be at least 1000 (a downlink task must fit in it)"
         if self.ns_cooldown_window_ms < 0:
             problems[env_name("ns_cooldown_window_ms")] = "must not be negative"
         return problems

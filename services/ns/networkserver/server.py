@@ -54,7 +54,11 @@ async def build(config: NetworkServerConfig) -> Component:
         retry_ms=config.ns_class_c_retry_ms,
     )
     worker = DownlinkWorker(
-        tasks, downlinks, poll_ms=config.ns_downlink_poll_ms, concurrency=config.ns_downlink_concurrency
+        tasks,
+        downlinks,
+        poll_ms=config.ns_downlink_poll_ms,
+        concurrency=config.ns_downlink_concurrency,
+        lease_ms=config.ns_downlink_lease_ms,
     )
     joins = JoinHandler(
         devices,

@@ -20,7 +20,7 @@ class Waker(Protocol):
     """Makes the device's downlink task due (``networkserver.downlink.tasks.DownlinkWorker``): class C
     delivery, or a class A downlink while the windows of the last uplink are still ahead."""
 
-    async def wake(self, application_id: str, device_id: str, delay_ms: int = 0) -> None: ...
+    async def wake(self, application_id: str, device_id: str) -> None: ...
 
 
 def _session_for(device: end_device_pb2.EndDevice, key_id: bytes) -> end_device_pb2.Session:

@@ -49,11 +49,10 @@ class DownlinkWorker:
         """A task was made due just now: look at once instead of at the next poll."""
         self._poked.set()
 
-    async def wake(self, application_id: str, device_id: str, delay_ms: int = 0) -> None:
-        """Make the device's task due after ``delay_ms`` (or sooner if it already is)."""
-        await self._tasks.add(application_id, device_id, _now_ms() + delay_ms)
-        if delay_ms <= 0:
-            self.poke()
+    async def wake(self, application_id: str, device_id: str) -> None:
+        """Make the device's task due now."""
+        await self._tasks.add(application_id, device_id, _now_ms())
+        self.poke()
 
     async def run(self) -> None:
         """Lease and run due tasks until cancelled."""
