@@ -119,3 +119,35 @@ async def test_class_a_downlink_is_sent_by_the_replica_that_takes_the_task() -> 
             (sent,) = peers.gateway.requests
     assert getattr(sent.request, "class") == lorawan_pb2.CLASS_A and sent.request.rx1_frequency == 868_100_000
     assert decode_phy_payload(sent.raw_payload).payload.fhdr.f_ctrl.ack  # type: ignore[union-attr]
+
+
+async def test_a_join_accept_whose_windows_passed_is_dropped_not_sent() -> None:
+    async with fake_peers() as peers:
+        tag = new_tag()
+        config = ns_config(tag, peers.address)
+        async with running_ns([config]):
+            redis = Redis.from_url(REDIS_URL)
+            try:
+                keys = Keys(config.redis_prefix)
+                devices, queue = RedisDeviceRegistry(redis, keys), RedisDownlinkTaskQueue(redis, keys)
+                device = abp_device()
+                pending = device.pending_mac_state
+                pending.queued_join_accept.payload = b"\x20" + bytes(16)
+                request = pending.recent_uplinks.add(device_channel_index=0)
+                request.payload.m_hdr.m_type = lorawan_pb2.JOIN_REQUEST
+                request.received_at.FromMilliseconds(_now() - 7_000)  # JoinAccept2 opened a second ago
+                pending.rx_windows_available = True
+                await devices.put(APP, "dev-one", device, "")
+                await queue.add(APP, "dev-one", _now())
+                for _ in range(50):
+                    stored = await devices.get(APP, "dev-one")
+                    assert stored is not None
+                    if not stored.device.pending_mac_state.HasField("queued_join_accept"):
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                await redis.aclose()
+    assert not stored.device.pending_mac_state.HasField("queued_join_accept")
+    assert not stored.device.pending_mac_state.rx_windows_available
+    assert stored.device.session == device.session  # the rest of the record is as it was
+    assert peers.gateway.requests == []
