@@ -323,6 +323,9 @@ def main() -> None:
     parser.add_argument("--floor", action="store_true", help="drive bare HandleUplink servers instead of the NS")
     parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.floor and args.devices < 2 * args.concurrency:
+        # Frames of one device in flight together overtake each other, and the NS drops the late as replays.
+        parser.error("--devices must be at least twice --concurrency")
     if args.serve_floor:
         _serve_floor(args.serve_floor)
     else:
