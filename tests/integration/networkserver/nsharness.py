@@ -61,6 +61,15 @@ class FakeGatewayServer(gatewayserver_pb2_grpc.NsGsServicer):
         self.refuse_rx1 = False
         self.refuse_all = False
 
+    async def wait_for_requests(self, timeout: float = 3.0) -> list[messages_pb2.DownlinkMessage]:
+        """The downlinks asked for so far, once there is one (or ``timeout`` passed): poll, as a
+        downlink task on a loaded machine takes its time."""
+        for _ in range(int(timeout / 0.05)):
+            if self.requests:
+                break
+            await asyncio.sleep(0.05)
+        return self.requests
+
     async def ScheduleDownlink(
         self, request: messages_pb2.DownlinkMessage, context: Any
     ) -> gatewayserver_pb2.ScheduleDownlinkResponse:

@@ -112,11 +112,7 @@ async def test_class_a_downlink_is_sent_by_the_replica_that_takes_the_task() -> 
                 )
                 (message,) = uplink_message(data_uplink("26011BDA", 4, confirmed=True))
                 await networkserver_pb2_grpc.GsNsStub(channel).HandleUplink(message, metadata=CLUSTER_MD)
-            for _ in range(50):
-                if peers.gateway.requests:
-                    break
-                await asyncio.sleep(0.05)
-            (sent,) = peers.gateway.requests
+            (sent,) = await peers.gateway.wait_for_requests()
     assert getattr(sent.request, "class") == lorawan_pb2.CLASS_A and sent.request.rx1_frequency == 868_100_000
     assert decode_phy_payload(sent.raw_payload).payload.fhdr.f_ctrl.ack  # type: ignore[union-attr]
 

@@ -162,11 +162,7 @@ async def test_join_accept_is_sent_by_the_replica_that_takes_the_task() -> None:
             )
             (message,) = uplink_message(_join_request(9))
             await networkserver_pb2_grpc.GsNsStub(channel).HandleUplink(message, metadata=CLUSTER_MD)
-            for _ in range(60):
-                if peers.gateway.requests:
-                    break
-                await asyncio.sleep(0.05)
-            (scheduled,) = peers.gateway.requests
+            (scheduled,) = await peers.gateway.wait_for_requests()
             (forwarded,) = peers.join.requests
             assert scheduled.raw_payload == _join_server_answer(forwarded).raw_payload
             assert scheduled.request.priority == lorawan_pb2.HIGHEST
