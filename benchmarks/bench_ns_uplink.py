@@ -175,13 +175,21 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def _drive(
-    stubs: list[networkserver_pb2_grpc.GsNsStub], frames: list[bytes], concurrency: int, sent_at: dict[int, float]
+    stubs: list[networkserver_pb2_grpc.GsNsStub],
+    frames: list[bytes],
+    concurrency: int,
+    sent_at: dict[int, float],
+    rate: float = 0,
 ) -> list[float]:
-    """Send every frame with ``concurrency`` calls in flight; the latency of each call."""
+    """Send every frame with at most ``concurrency`` calls in flight, ``rate`` a second when set
+    (else as fast as answers come); the latency of each call."""
     limit = asyncio.Semaphore(concurrency)
     latency: list[float] = []
+    start = time.perf_counter()
 
     async def send(serial: int) -> None:
+        if rate:
+            await asyncio.sleep(start + serial / rate - time.perf_counter())
         async with limit:
             sent_at[serial] = begin = time.perf_counter()
             await stubs[serial % len(stubs)].HandleUplink(_uplink(frames[serial]), metadata=CLUSTER_MD)
@@ -204,7 +212,7 @@ async def run_floor(args: argparse.Namespace) -> None:
         stubs = [networkserver_pb2_grpc.GsNsStub(c) for c in channels]
         cpu_before, client_before = sum(_process_cpu(p.pid) for p, _ in started), time.process_time()
         begin = time.perf_counter()
-        latency = await _drive(stubs, frames, args.concurrency, {})
+        latency = await _drive(stubs, frames, args.concurrency, {}, args.rate)
         seconds = time.perf_counter() - begin
         cpu = sum(_process_cpu(p.pid) for p, _ in started) - cpu_before
         client = time.process_time() - client_before
@@ -261,7 +269,7 @@ async def run(args: argparse.Namespace) -> None:
         stubs = [networkserver_pb2_grpc.GsNsStub(c) for c in channels]
         begin = time.perf_counter()
         cpu_before, client_before = sum(_process_cpu(process.pid) for process, _ in started), time.process_time()
-        rpc_latency = await _drive(stubs, frames, args.concurrency, sent_at)
+        rpc_latency = await _drive(stubs, frames, args.concurrency, sent_at, args.rate)
         sent_seconds = time.perf_counter() - begin
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), 60)
@@ -273,7 +281,7 @@ async def run(args: argparse.Namespace) -> None:
         cpu = sum(_process_cpu(process.pid) for process, _ in started) - cpu_before
         client = time.process_time() - client_before
         print(f"devices {args.devices}, uplinks {args.uplinks}, NS replicas {args.replicas}")
-        print(f"in flight {args.concurrency}, dedup window {args.window_ms} ms")
+        print(f"in flight {args.concurrency}, dedup window {args.window_ms} ms, rate {args.rate or 'open'}")
         print(f"{'measure':<38}{'value':>12}")
         print(f"{'HandleUplink accepted /s':<38}{args.uplinks / sent_seconds:>12.0f}")
         print(f"{'delivered to the AS link /s':<38}{delivered / total:>12.0f}")
@@ -319,6 +327,9 @@ def main() -> None:
     parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--window-ms", type=int, default=200)
+    parser.add_argument(
+        "--rate", type=float, default=0, help="offer this many uplinks/s (CPU per uplink below saturation)"
+    )
     parser.add_argument("--profile", help="write a cProfile of each NS process to PROFILE.<n>")
     parser.add_argument("--floor", action="store_true", help="drive bare HandleUplink servers instead of the NS")
     parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
