@@ -29,6 +29,7 @@ async def e2e(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[E2E]:
 async def _kill_and_restart(e2e: E2E, role: str, down_for: float) -> None:
     rp = e2e.cluster.roles[role]
     assert rp.process is not None and rp.log_file is not None
+    print("kill", time.time())
     rp.process.send_signal(signal.SIGKILL)
     await rp.process.wait()
     await asyncio.sleep(down_for)
@@ -37,6 +38,7 @@ async def _kill_and_restart(e2e: E2E, role: str, down_for: float) -> None:
         env=rp.env, stdout=rp.log_file, stderr=asyncio.subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     await e2e.cluster.wait_ready(timeout=30)
+    print("ready", time.time())
 
 
 async def _talk(device: EndDevice, until: float) -> None:
@@ -69,7 +71,7 @@ async def test_no_uplink_is_lost_when_the_network_server_is_killed(e2e: E2E) -> 
             until = time.monotonic() + 14.0
             talking = [asyncio.create_task(_talk(d, until)) for d in devices]
             await asyncio.sleep(5.0)
-            await _kill_and_restart(e2e, "ns", down_for=0.5)
+            await _kill_and_restart(e2e, "ns", down_for=3.0)
             await asyncio.gather(*talking)
             sent = {d.profile.device_id: d.counters.uplinks for d in devices}
             await wait_until(

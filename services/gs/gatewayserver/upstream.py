@@ -1,4 +1,4 @@
-"""Uplinks on their way to the NS: routing by message type and DevAddr, a bounded queue, retries with backoff.
+"""Uplinks on their way to the NS: routing by message type and DevAddr, bounded queues, retries with backoff.
 
 Routing follows LoRaWAN 1.1 section 4.2 (MHDR MType) and 6.1.1 (DevAddr in the FHDR, little-endian).
 The receive path only enqueues; workers make the GsNs.HandleUplink calls.
@@ -18,7 +18,7 @@ from gatewayserver.observability import Observability
 from lorastack.lorawan.devaddr import DevAddr, DevAddrPrefix
 from ttn.lorawan.v3 import messages_pb2, networkserver_pb2_grpc
 
-__all__ = ["UplinkForwarder", "route"]
+__all__ = ["UplinkForwarder", "order_key", "route"]
 
 log = structlog.get_logger(logger_name="gatewayserver.upstream")
 
@@ -53,11 +53,27 @@ def route(raw_payload: bytes, prefixes: Sequence[DevAddrPrefix]) -> str | None:
     return None if any(p.matches(dev_addr) for p in prefixes) else "foreign_dev_addr"
 
 
+def order_key(raw_payload: bytes) -> bytes:
+    """The bytes that name a frame's device: frames with the same key reach the NS in the order they came.
+
+    An FCnt below the last one the NS accepted is a replay, so a frame held back by a retry must not be
+    overtaken by the device's next one. Data frames: the DevAddr; join-requests: JoinEUI and DevEUI;
+    rejoin-requests: their type and the identifiers that follow it (LoRaWAN 1.1 section 6.2.4)."""
+    mtype = raw_payload[0] >> 5 if raw_payload else -1
+    if mtype == _JOIN_REQUEST:
+        return raw_payload[1:17]
+    if mtype == _REJOIN_REQUEST:
+        return raw_payload[1:13]
+    return raw_payload[1:5]
+
+
 class UplinkForwarder:
-    """Queue of UplinkMessages for the NS; ``submit`` never waits, full queues drop and count.
+    """Queues of UplinkMessages for the NS; ``submit`` never waits, a full forwarder drops and counts.
 
     GsNs.HandleUplink is unary, so the calls in flight bound the throughput: at a few milliseconds per call
-    on a busy host, eight workers left uplinks queued for seconds; the workers are cheap idle tasks."""
+    on a busy host, eight workers left uplinks queued for seconds; the workers are cheap idle tasks. Each
+    worker owns one queue and a device's frames always go to the same one (:func:`order_key`), so that
+    retries while the NS restarts keep every device's frames in order."""
 
     def __init__(
         self,
@@ -74,24 +90,28 @@ class UplinkForwarder:
         self._metadata = metadata
         self._obs = observability
         self._depth = observability.queue_depth.labels("uplink_forward")
-        self._queue: asyncio.Queue[tuple[float, messages_pb2.UplinkMessage]] = asyncio.Queue(queue_size)
-        self._workers = workers
+        self._capacity = queue_size
+        self._waiting = 0
+        self._queues: list[asyncio.Queue[tuple[float, messages_pb2.UplinkMessage]]] = [
+            asyncio.Queue() for _ in range(workers)
+        ]
         self._retries = retries
         self._retry_base = retry_base
         self._tasks: list[asyncio.Task[None]] = []
 
     def submit(self, message: messages_pb2.UplinkMessage) -> bool:
-        try:
-            self._queue.put_nowait((time.monotonic(), message))
-        except asyncio.QueueFull:
+        if self._waiting >= self._capacity:
             self._obs.uplinks_dropped.labels("forward_queue_full").inc()
             return False
-        self._depth.set(self._queue.qsize())
+        queue = self._queues[hash(order_key(message.raw_payload)) % len(self._queues)]
+        queue.put_nowait((time.monotonic(), message))
+        self._waiting += 1
+        self._depth.set(self._waiting)
         return True
 
     async def start(self) -> None:
-        for index in range(self._workers):
-            self._tasks.append(asyncio.create_task(self._work(), name=f"gs-uplink-forwarder-{index}"))
+        for index, queue in enumerate(self._queues):
+            self._tasks.append(asyncio.create_task(self._work(queue), name=f"gs-uplink-forwarder-{index}"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -99,16 +119,17 @@ class UplinkForwarder:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
-    async def _work(self) -> None:
+    async def _work(self, queue: asyncio.Queue[tuple[float, messages_pb2.UplinkMessage]]) -> None:
         while True:
-            received, message = await self._queue.get()
+            received, message = await queue.get()
             try:
                 await self._forward(message)
                 self._obs.forward_latency.observe(time.monotonic() - received)
             except Exception:
                 log.exception("uplink forwarding failed")
             finally:
-                self._queue.task_done()
+                self._waiting -= 1
+                self._depth.set(self._waiting)
 
     async def _forward(self, message: messages_pb2.UplinkMessage) -> None:
         for attempt in range(self._retries + 1):

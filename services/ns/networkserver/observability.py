@@ -83,6 +83,7 @@ def mac_event(command: str, kind: str) -> EventDefinition:
 @dataclass(frozen=True, slots=True)
 class NsMetrics:
     uplinks: Counter
+    uplinks_recovered: Counter
     dedup_size: Histogram
     downlinks: Counter
     hop_latency: Histogram
@@ -94,6 +95,9 @@ class NsMetrics:
     def create(cls, metrics: Metrics) -> NsMetrics:
         return cls(
             uplinks=metrics.counter("uplinks_total", "Uplinks by outcome", ["outcome"]),
+            uplinks_recovered=metrics.counter(
+                "uplinks_recovered_total", "Uplinks taken over from a replica that did not finish them"
+            ),
             dedup_size=metrics.histogram(
                 "uplink_gateways", "Receptions merged into one uplink", buckets=(1, 2, 3, 4, 5, 8, 12, 20)
             ),

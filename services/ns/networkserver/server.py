@@ -71,7 +71,7 @@ async def build(config: NetworkServerConfig) -> Component:
         downlinks=worker,
     )
     ingress = UplinkIngress(
-        RedisUplinkDeduplicator(redis, keys),
+        RedisUplinkDeduplicator(redis, keys, lease_ms=config.ns_uplink_lease_ms),
         DataUplinkHandler(devices, bus, metrics, worker),
         joins,
         bus,
@@ -97,6 +97,7 @@ async def build(config: NetworkServerConfig) -> Component:
     component.add_service("ttn.lorawan.v3.AsNs", asns)
     if config.ns_downlink_concurrency:
         component.spawn(worker.run, "ns-downlink-tasks")
+    component.spawn(ingress.recover, "ns-uplink-recovery")
     # Registered after the Redis client so that, stopping in reverse, uplinks finish before Redis closes.
     component.on_stop(ingress.close)
     return component

@@ -97,15 +97,21 @@ DedupOutcome = Literal["first", "duplicate", "late"]
 
 class UplinkDeduplicator(Protocol):
     async def add(self, frame_key: bytes, copy: bytes, window_ms: int, cooldown_ms: int) -> DedupOutcome:
-        """Record one received copy; the first caller must :meth:`collect` after the window."""
-        ...
-
-    async def collect(self, frame_key: bytes) -> list[bytes]:
-        """Close the window and return every copy recorded for the frame."""
+        """Record one received copy; the first caller must :meth:`collect_many` after the window."""
         ...
 
     async def collect_many(self, frame_keys: Sequence[bytes]) -> list[list[bytes]]:
-        """:meth:`collect` for many frames in one round trip."""
+        """Close the windows this replica opened and take every copy recorded for each frame (none when
+        another replica took the frame over); :meth:`done_many` once the frames are handled."""
+        ...
+
+    async def take_overdue(self, limit: int) -> list[list[bytes]]:
+        """The copies of up to ``limit`` frames that a replica took or opened but did not finish in time
+        (it died), each now leased to this caller."""
+        ...
+
+    async def done_many(self, frame_keys: Sequence[bytes]) -> None:
+        """Forget the copies of handled frames; the windows stay closed to late copies."""
         ...
 
 

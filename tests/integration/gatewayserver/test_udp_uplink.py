@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 
@@ -130,6 +131,34 @@ async def test_network_server_unavailable_is_retried(gs: Harness) -> None:
     await gs.fake_ns.next_uplink()
     assert len(gs.fake_ns.authorizations) == 3
     await gs.metric_reaches(1, "uplinks_forwarded_total")
+
+
+def data_uplinks(frames: list[tuple[bytes, int]]) -> bytes:
+    """One PUSH_DATA body with an unconfirmed data uplink per (DevAddr, FCnt)."""
+    rxpk = []
+    for index, (dev_addr, f_cnt) in enumerate(frames):
+        frame = b"\x40" + dev_addr[::-1] + b"\x00" + f_cnt.to_bytes(2, "little") + b"\x01\xaa" + b"\x00" * 4
+        rxpk.append(
+            {"tmst": 1000 + index, "chan": 2, "rfch": 0, "freq": 868.5, "stat": 1, "modu": "LORA",
+             "datr": "SF7BW125", "codr": "4/5", "rssi": -60, "lsnr": 7.0, "size": len(frame),
+             "data": base64.b64encode(frame).decode()}
+        )  # fmt: skip
+    return json.dumps({"rxpk": rxpk}).encode()
+
+
+async def test_retries_keep_each_devices_uplinks_in_order(gs: Harness) -> None:
+    # While the NS refuses (a restart), every frame is retried; a device's later frame must not overtake
+    # an earlier one, or the NS would drop the earlier FCnt as a replay.
+    devices = [bytes.fromhex(f"2601000{n}") for n in range(4)]
+    frames = [(dev_addr, f_cnt) for f_cnt in range(5) for dev_addr in devices]
+    gs.fake_ns.fail_next = len(frames)
+    gateway = await gs.gateway()
+    gateway.send(push_data(b"\x00\x0a", data_uplinks(frames)))
+    received: dict[bytes, list[int]] = {d: [] for d in devices}
+    for _ in frames:
+        raw = (await gs.fake_ns.next_uplink(timeout=10)).raw_payload
+        received[raw[1:5][::-1]].append(int.from_bytes(raw[6:8], "little"))
+    assert received == {d: list(range(5)) for d in devices}
 
 
 async def test_garbage_never_stops_the_listener(gs: Harness) -> None:

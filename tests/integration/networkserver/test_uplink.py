@@ -4,13 +4,16 @@ replicas, the AS link, drops that leave the device unchanged, class A downlinks 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
+from redis.asyncio import Redis
 
 from integration.networkserver.frames import NWK_S_KEY, data_uplink, uplink_message
 from integration.networkserver.nsharness import (
@@ -35,7 +38,9 @@ from lorastack.lorawan import (
     encrypt_frm_payload,
     parse_mac_commands,
 )
+from lorastack.storage.redis import Keys
 from networkserver.config import NetworkServerConfig
+from networkserver.redisstore.dedup import RedisUplinkDeduplicator
 from ttn.lorawan.v3 import end_device_pb2, messages_pb2, networkserver_pb2_grpc
 
 DEV_ADDR = "26011BDA"
@@ -51,11 +56,12 @@ class Cluster:
         return grpc.aio.insecure_channel(f"127.0.0.1:{self.nss[index].grpc_port}")
 
 
-@pytest.fixture
-async def cluster() -> AsyncIterator[Cluster]:
+@contextlib.asynccontextmanager
+async def two_replicas(**overrides: Any) -> AsyncIterator[Cluster]:
+    """Two NS replicas sharing one Redis, with the ABP device registered."""
     async with fake_peers() as peers:
         tag = new_tag()
-        configs = [ns_config(tag, peers.address), ns_config(tag, peers.address)]
+        configs = [ns_config(tag, peers.address, **overrides), ns_config(tag, peers.address, **overrides)]
         async with running_ns(configs) as nss:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{nss[0].grpc_port}") as channel:
                 registry = networkserver_pb2_grpc.NsEndDeviceRegistryStub(channel)
@@ -64,6 +70,12 @@ async def cluster() -> AsyncIterator[Cluster]:
                 )
                 await registry.Set(request, metadata=USER_MD)
             yield Cluster(nss, configs[0], peers)
+
+
+@pytest.fixture
+async def cluster() -> AsyncIterator[Cluster]:
+    async with two_replicas() as replicas:
+        yield replicas
 
 
 async def _send(cluster: Cluster, messages: list[messages_pb2.UplinkMessage], spread: bool = True) -> None:
@@ -222,3 +234,26 @@ async def test_unacknowledged_ups_are_sent_again_on_the_next_link(cluster: Clust
     assert again.uplink_message.frm_payload == b"keep"
     with pytest.raises(TimeoutError):
         await _link_read(cluster, 1, timeout=0.5)
+
+
+async def test_an_uplink_whose_replica_died_is_taken_over() -> None:
+    async with two_replicas(ns_uplink_lease_ms=1000) as cluster:
+        # A third replica opened the window, took the copies of two gateways and was killed.
+        redis = Redis.from_url(cluster.config.redis_url)
+        dead = RedisUplinkDeduplicator(redis, Keys(cluster.config.redis_prefix), lease_ms=1000)
+        raw = data_uplink(DEV_ADDR, 4, payload=b"orphan")
+        for message in uplink_message(raw, ("gw-1", "gw-2")):
+            await dead.add(raw, message.SerializeToString(), cluster.config.ns_dedup_window_ms, 500)
+        await dead.collect_many([raw])
+        await redis.aclose()
+        (up,) = await _link_read(cluster, 1, timeout=5.0)
+        assert (up.uplink_message.f_cnt, up.uplink_message.frm_payload) == (4, b"orphan")
+        assert len(up.uplink_message.rx_metadata) == 2
+        assert (await _device(cluster)).session.last_f_cnt_up == 4
+        recovered = sum(
+            ns.metrics.registry.get_sample_value("lorastack_ns_uplinks_recovered_total") or 0 for ns in cluster.nss
+        )
+        assert recovered == 1
+        # Taken over once: no second copy reaches the application.
+        with pytest.raises(TimeoutError):
+            await _link_read(cluster, 1, timeout=1.5)

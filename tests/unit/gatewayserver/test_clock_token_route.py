@@ -8,7 +8,7 @@ import pytest
 
 from gatewayserver.clock import ROLLOVER, ConcentratorClock, unwrap
 from gatewayserver.uplinktoken import TokenError, UplinkToken, decode_token, encode_token
-from gatewayserver.upstream import route
+from gatewayserver.upstream import order_key, route
 from lorastack.lorawan.devaddr import DevAddrPrefix
 from lorastack.lorawan.netid import NetID
 
@@ -59,3 +59,13 @@ def test_route() -> None:
     assert route(b"\xe0\x01", ttn) == "proprietary"
     assert route(b"\x40\x01", ttn) == "too_short"
     assert route(b"", ttn) == "empty_payload"
+
+
+def test_order_key_names_the_device() -> None:
+    assert order_key(_data_up("26011234")) == bytes.fromhex("34120126")
+    assert order_key(_data_up("26011234", mtype=4)) == order_key(_data_up("26011234"))
+    join = b"\x00" + bytes(range(1, 17)) + b"\xaa\xbb" + b"\x00" * 4
+    assert order_key(join) == bytes(range(1, 17))  # JoinEUI and DevEUI, not the DevNonce
+    rejoin0 = b"\xc0\x00" + bytes(range(11)) + b"\x01\x00" + b"\x00" * 4
+    assert order_key(rejoin0) == b"\x00" + bytes(range(11))  # type, NetID, DevEUI; not RJcount0
+    assert order_key(b"") == b""

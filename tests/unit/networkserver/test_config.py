@@ -11,6 +11,7 @@ from networkserver.config import NetworkServerConfig
 def test_defaults() -> None:
     config = load(NetworkServerConfig, {})
     assert (config.ns_dedup_window_ms, config.ns_downlink_concurrency, config.ns_downlink_lease_ms) == (200, 32, 10_000)
+    assert config.ns_uplink_lease_ms == 10_000
 
 
 def test_bad_settings_are_named_together() -> None:
@@ -22,6 +23,7 @@ def test_bad_settings_are_named_together() -> None:
                 "LORASTACK_NS_DOWNLINK_CONCURRENCY": "-1",
                 "LORASTACK_NS_DOWNLINK_LEASE_MS": "50",
                 "LORASTACK_NS_DEDUP_WINDOW_MS": "-5",
+                "LORASTACK_NS_UPLINK_LEASE_MS": "10",
             },
         )
     assert set(caught.value.problems) == {
@@ -29,4 +31,5 @@ def test_bad_settings_are_named_together() -> None:
         "LORASTACK_NS_DOWNLINK_CONCURRENCY",
         "LORASTACK_NS_DOWNLINK_LEASE_MS",
         "LORASTACK_NS_DEDUP_WINDOW_MS",
+        "LORASTACK_NS_UPLINK_LEASE_MS",
     }

@@ -1,10 +1,13 @@
 """Uplink deduplication across NS replicas in Redis: the first replica to see a frame opens a
-window and collects the copies the others append; copies after the window are late."""
+window and collects the copies the others append; copies after the window are late. A frame stays
+leased until its taker is done with it, so a replica killed in the middle loses no uplink."""
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
+from typing import cast
 
 from redis.asyncio import Redis
 
@@ -15,11 +18,17 @@ from networkserver.store import DedupOutcome
 
 __all__ = ["RedisUplinkDeduplicator"]
 
-# KEYS[1] window state, KEYS[2] list of copies. ARGV[1] copy, ARGV[2] lifetime (ms) of both keys.
+# Every window is also a member of a due set, scored with the time (ms) by which its frame must have
+# been handled: the window plus a lease while it is open, a lease once collected. A replica that dies
+# before it finished a frame leaves it there, and any replica takes it over once it is due.
+
+# KEYS[1] window state, KEYS[2] list of copies, KEYS[3] due set. ARGV[1] copy, ARGV[2] lifetime (ms) of
+# the state, ARGV[3] due-set member, ARGV[4] due time (ms), ARGV[5] lifetime (ms) of the copies.
 _ADD = """
 if redis.call('SET', KEYS[1], 'open', 'NX', 'PX', ARGV[2]) then
   redis.call('RPUSH', KEYS[2], ARGV[1])
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
   return 1
 end
 if redis.call('GET', KEYS[1]) == 'open' then
@@ -29,44 +38,94 @@ end
 return 2
 """
 
-# Closing flips the state so late copies are told apart, and takes the copies in the same step.
-_COLLECT = """
-redis.call('SET', KEYS[1], 'closed', 'KEEPTTL')
+# Taking a frame: the replica that opened the window takes it at its close (ARGV[4] = '1'), any replica
+# once it is overdue. Closing flips the state so late copies are told apart; the frame is leased again
+# and its copies stay until the taker is done, so a taker that dies hands it on too.
+# KEYS as for _ADD. ARGV[1] member, ARGV[2] now (ms), ARGV[3] new due time (ms), ARGV[4] '1' or '0'.
+_TAKE = """
+local due = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if not due then
+  return {}
+end
+local state = redis.call('GET', KEYS[1])
+if not ((ARGV[4] == '1' and state == 'open') or tonumber(due) <= tonumber(ARGV[2])) then
+  return {}
+end
+if state then
+  redis.call('SET', KEYS[1], 'closed', 'KEEPTTL')
+end
 local copies = redis.call('LRANGE', KEYS[2], 0, -1)
-redis.call('DEL', KEYS[2])
+if #copies == 0 then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+else
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+end
 return copies
 """
 
 _OUTCOMES: dict[int, DedupOutcome] = {1: "first", 0: "duplicate", 2: "late"}
+# Copies of a frame nobody finished outlive the lease by this much, for a cluster that was down a while.
+_ORPHAN_KEEP_MS = 600_000
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 class RedisUplinkDeduplicator:
     """Implements ``networkserver.store.UplinkDeduplicator``; frames are keyed by a hash of their bytes."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, *, lease_ms: int = 10_000) -> None:
         self._redis = redis
         self._keys = keys
+        self._lease_ms = lease_ms
+        self._due = keys.of("dedup", "due")
         self._add = redis.register_script(_ADD)
-        self._collect = redis.register_script(_COLLECT)
+        self._take = redis.register_script(_TAKE)
         # Copies arrive one per GsNs call; the calls of one loop turn share a pipelined round trip.
         self._adds: Coalescer[tuple[list[str], list[bytes | str | int]], int] = Coalescer(self._add_many)
 
-    def _key_pair(self, frame_key: bytes) -> list[str]:
-        digest = hashlib.blake2b(frame_key, digest_size=16).hexdigest()
-        return [self._keys.of("dedup", digest), self._keys.of("dedup", digest, "copies")]
+    @staticmethod
+    def _member(frame_key: bytes) -> str:
+        return hashlib.blake2b(frame_key, digest_size=16).hexdigest()
+
+    def _keys_of(self, member: str) -> list[str]:
+        return [self._keys.of("dedup", member), self._keys.of("dedup", member, "copies"), self._due]
 
     async def add(self, frame_key: bytes, copy: bytes, window_ms: int, cooldown_ms: int) -> DedupOutcome:
-        lifetime = max(1, window_ms + cooldown_ms)
-        result = await self._adds((self._key_pair(frame_key), [copy, lifetime]))
-        return _OUTCOMES[result]
+        member = self._member(frame_key)
+        due = _now_ms() + window_ms + self._lease_ms
+        args: list[bytes | str | int] = [
+            copy, max(1, window_ms + cooldown_ms), member, due, window_ms + self._lease_ms + _ORPHAN_KEEP_MS
+        ]  # fmt: skip
+        return _OUTCOMES[await self._adds((self._keys_of(member), args))]
 
     async def _add_many(self, calls: Sequence[tuple[list[str], list[bytes | str | int]]]) -> list[int]:
         return [int(r) for r in await evalsha_many(self._redis, self._add, calls)]
 
-    async def collect(self, frame_key: bytes) -> list[bytes]:
-        copies = await self._collect(keys=self._key_pair(frame_key))
-        return [bytes(c) for c in copies]
-
     async def collect_many(self, frame_keys: Sequence[bytes]) -> list[list[bytes]]:
-        answers = await evalsha_many(self._redis, self._collect, [(self._key_pair(k), []) for k in frame_keys])
+        return await self._take_many([self._member(k) for k in frame_keys], opener=True)
+
+    async def take_overdue(self, limit: int) -> list[list[bytes]]:
+        members = await self._redis.zrangebyscore(self._due, "-inf", _now_ms(), start=0, num=limit)
+        taken = await self._take_many([bytes(cast(bytes, m)).decode() for m in members], opener=False)
+        return [copies for copies in taken if copies]
+
+    async def _take_many(self, members: Sequence[str], *, opener: bool) -> list[list[bytes]]:
+        now = _now_ms()
+        flag = "1" if opener else "0"
+        calls: list[tuple[list[str], list[bytes | str | int]]] = [
+            (self._keys_of(m), [m, now, now + self._lease_ms, flag]) for m in members
+        ]
+        answers = await evalsha_many(self._redis, self._take, calls)
         return [[bytes(c) for c in copies] for copies in answers]
+
+    async def done_many(self, frame_keys: Sequence[bytes]) -> None:
+        if not frame_keys:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for frame_key in frame_keys:
+                member = self._member(frame_key)
+                pipe.zrem(self._due, member)
+                pipe.delete(self._keys_of(member)[1])
+            await pipe.execute()

@@ -74,6 +74,7 @@ class UplinkIngress:
         max_batches: int = 4,
         gather_ms: int = 20,
         rejoins: RejoinHandler | None = None,
+        recover_interval: float = 1.0,
     ) -> None:
         self._dedup = dedup
         self._data = data
@@ -85,6 +86,7 @@ class UplinkIngress:
         self._cooldown_ms = cooldown_ms
         self._max_batch = max_batch
         self._gather = gather_ms / 1000
+        self._recover_interval = recover_interval
         self._tasks: set[asyncio.Task[None]] = set()
         # Bounds the Redis connections held at once: the pool refuses, rather than queues, past its size.
         self._slots = asyncio.Semaphore(concurrency)
@@ -159,13 +161,48 @@ class UplinkIngress:
         self._batches.release()
 
     async def _run_batch(self, batch: list[tuple[bytes, PHYPayload]]) -> None:
+        started = time.perf_counter()
         try:
-            started = time.perf_counter()
             all_copies = await self._dedup.collect_many([raw for raw, _ in batch])
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The frames stay in the due set: a replica takes them over when their lease ends.
+            log.exception("uplink windows not collected", size=len(batch))
+            return
+        await self._handle([(raw, phy, copies) for (raw, phy), copies in zip(batch, all_copies, strict=True) if copies])
+        self._metrics.hop_latency.labels(hop="ns_after_dedup").observe(time.perf_counter() - started)
+
+    async def recover(self) -> None:
+        """Take over, now and then, the frames of replicas that died before they were done with them."""
+        while True:
+            await asyncio.sleep(self._recover_interval)
+            try:
+                taken = await self._dedup.take_overdue(self._max_batch)
+            except Exception:
+                log.warning("looking for unfinished uplinks failed", exc_info=True)
+                continue
+            if not taken:
+                continue
+            frames: list[tuple[bytes, PHYPayload, list[bytes]]] = []
+            broken: list[bytes] = []
+            for copies in taken:
+                raw = messages_pb2.UplinkMessage.FromString(copies[0]).raw_payload
+                try:
+                    frames.append((raw, decode_phy_payload(raw), copies))
+                except (DecodeError, ValueError):
+                    broken.append(raw)
+            log.info("taking over unfinished uplinks", count=len(frames))
+            self._metrics.uplinks_recovered.inc(len(frames))
+            await self._done(broken)
+            await self._handle(frames)
+
+    async def _handle(self, frames: list[tuple[bytes, PHYPayload, list[bytes]]]) -> None:
+        """Run the join and data pipelines on merged frames, then release them. A frame that failed is
+        released too (taking it again would fail the same way); one whose taker died is not."""
+        try:
             data: list[tuple[messages_pb2.UplinkMessage, PHYPayload]] = []
-            for (_raw, phy), copies in zip(batch, all_copies, strict=True):
-                if not copies:
-                    continue
+            for _raw, phy, copies in frames:
                 merged = merge_copies(copies)
                 merged.correlation_ids.append(f"ns:uplink:{uuid.uuid4().hex}")
                 self._metrics.dedup_size.observe(len(merged.rx_metadata))
@@ -177,11 +214,18 @@ class UplinkIngress:
                     data.append((merged, phy))
             if data:
                 await self._data.handle_batch(data)
-            self._metrics.hop_latency.labels(hop="ns_after_dedup").observe(time.perf_counter() - started)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("uplink batch failed", size=len(batch))
+            log.exception("uplink batch failed", size=len(frames))
+        await self._done([raw for raw, _, _ in frames])
+
+    async def _done(self, raws: list[bytes]) -> None:
+        try:
+            await self._dedup.done_many(raws)
+        except Exception:
+            # Not fatal: the frames come back when their lease ends, and are dropped as replays then.
+            log.warning("handled uplinks not released", size=len(raws), exc_info=True)
 
     async def close(self) -> None:
         """Let in-flight uplinks finish (they hold the only copy of their frame's receptions)."""
