@@ -26,6 +26,9 @@ class NetworkServerConfig(ServiceConfig):
     ns_cooldown_window_ms: int = 1000
     # A replica has this long to handle an uplink after its window; if it dies, another takes it after that.
     ns_uplink_lease_ms: int = 10_000
+    # Names this replica in Redis across restarts, so that a restarted replica first finishes the uplinks
+    # it was killed with; empty: the host name and gRPC port (a random name when the port is 0).
+    ns_replica_id: str = ""
     # Upper bound of each application's uplink stream while no AS reads it.
     ns_application_stream_max_length: int = 100_000
     ns_downlink_poll_ms: int = 50
@@ -63,6 +66,8 @@ class NetworkServerConfig(ServiceConfig):
             problems[env_name("ns_downlink_lease_ms")] = "must be at least 1000 (a downlink task must fit in it)"
         if self.ns_uplink_lease_ms < 1000:
             problems[env_name("ns_uplink_lease_ms")] = "must be at least 1000 (handling an uplink must fit in it)"
+        if "|" in self.ns_replica_id:
+            problems[env_name("ns_replica_id")] = "must not contain '|'"
         if self.ns_cooldown_window_ms < 0:
             problems[env_name("ns_cooldown_window_ms")] = "must not be negative"
         return problems

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import uuid
+
 from lorastack.component import Component
 from lorastack.service import connect_events, connect_nats, connect_redis, rights_client
 from lorastack.storage.redis import Keys
@@ -27,7 +30,16 @@ from networkserver.uplink.ingress import UplinkIngress
 from networkserver.uplink.join import JoinHandler
 from networkserver.uplink.rejoin import RejoinHandler
 
-__all__ = ["build"]
+__all__ = ["build", "replica_id"]
+
+
+def replica_id(config: NetworkServerConfig) -> str:
+    """The configured name, or one that a restart on the same host and port keeps (a Kubernetes pod whose
+    container restarts keeps its host name); with port 0 there is no such name, so a random one."""
+    if config.ns_replica_id:
+        return config.ns_replica_id
+    port = config.grpc_address.rpartition(":")[2]
+    return f"{socket.gethostname()}:{port if port != '0' else uuid.uuid4().hex}"
 
 
 async def build(config: NetworkServerConfig) -> Component:
@@ -71,7 +83,7 @@ async def build(config: NetworkServerConfig) -> Component:
         downlinks=worker,
     )
     ingress = UplinkIngress(
-        RedisUplinkDeduplicator(redis, keys, lease_ms=config.ns_uplink_lease_ms),
+        RedisUplinkDeduplicator(redis, keys, owner=replica_id(config), lease_ms=config.ns_uplink_lease_ms),
         DataUplinkHandler(devices, bus, metrics, worker),
         joins,
         bus,
@@ -97,6 +109,7 @@ async def build(config: NetworkServerConfig) -> Component:
     component.add_service("ttn.lorawan.v3.AsNs", asns)
     if config.ns_downlink_concurrency:
         component.spawn(worker.run, "ns-downlink-tasks")
+    component.on_start(ingress.resume)
     component.spawn(ingress.recover, "ns-uplink-recovery")
     # Registered after the Redis client so that, stopping in reverse, uplinks finish before Redis closes.
     component.on_stop(ingress.close)

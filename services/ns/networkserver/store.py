@@ -110,6 +110,11 @@ class UplinkDeduplicator(Protocol):
         (it died), each now leased to this caller."""
         ...
 
+    async def take_own(self, limit: int) -> list[list[bytes]]:
+        """The copies of up to ``limit`` frames this replica left unfinished when it died; call only while
+        starting, before this run adds frames of its own."""
+        ...
+
     async def done_many(self, frame_keys: Sequence[bytes]) -> None:
         """Forget the copies of handled frames; the windows stay closed to late copies."""
         ...

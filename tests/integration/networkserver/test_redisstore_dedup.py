@@ -35,8 +35,8 @@ async def redis() -> AsyncIterator[tuple[Redis, Keys]]:
 def _replicas(redis: tuple[Redis, Keys]) -> tuple[RedisUplinkDeduplicator, RedisUplinkDeduplicator]:
     client, keys = redis
     return (
-        RedisUplinkDeduplicator(client, keys, lease_ms=LEASE_MS),
-        RedisUplinkDeduplicator(client, keys, lease_ms=LEASE_MS),
+        RedisUplinkDeduplicator(client, keys, owner="ns-a:3884", lease_ms=LEASE_MS),
+        RedisUplinkDeduplicator(client, keys, owner="ns-b:3884", lease_ms=LEASE_MS),
     )
 
 
@@ -61,6 +61,25 @@ async def test_a_frame_is_not_taken_over_while_its_lease_runs(redis: tuple[Redis
     assert await second.collect_many([FRAME]) == [[]]
 
 
+async def test_a_restarted_replica_takes_back_what_it_left(redis: tuple[Redis, Keys]) -> None:
+    client, keys = redis
+    first, second = _replicas(redis)
+    await first.add(FRAME, b"copy-1", 50, 1000)
+    await first.add(b"\x40frame-two", b"copy-2", 50, 1000)
+    await first.collect_many([b"\x40frame-two"])
+    assert await second.take_own(10) == []
+    again = RedisUplinkDeduplicator(client, keys, owner="ns-a:3884", lease_ms=LEASE_MS)
+    assert sorted(await again.take_own(10)) == [[b"copy-1"], [b"copy-2"]]
+    await again.done_many([FRAME, b"\x40frame-two"])
+    await asyncio.sleep(LEASE_MS / 1000 + 0.1)
+    assert await second.take_overdue(10) == []
+
+
+def test_a_replica_name_has_no_separator() -> None:
+    with pytest.raises(ValueError, match=r"no '\|'"):
+        RedisUplinkDeduplicator(Redis(), Keys("x"), owner="a|b")
+
+
 async def test_a_window_whose_opener_died_is_taken_over(redis: tuple[Redis, Keys]) -> None:
     dead, alive = _replicas(redis)
     await dead.add(FRAME, b"copy-1", 50, 1000)
@@ -81,3 +100,6 @@ async def test_a_frame_whose_taker_died_mid_way_is_taken_over(redis: tuple[Redis
     assert await dead.collect_many([FRAME]) == [[b"copy-1"]]
     await asyncio.sleep(LEASE_MS / 1000 + 0.1)
     assert await alive.take_overdue(10) == [[b"copy-1"]]
+    # The new taker owns it now: the dead one's restart does not take it again.
+    again = RedisUplinkDeduplicator(redis[0], redis[1], owner="ns-a:3884", lease_ms=LEASE_MS)
+    assert await again.take_own(10) == []

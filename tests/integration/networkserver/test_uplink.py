@@ -41,6 +41,7 @@ from lorastack.lorawan import (
 from lorastack.storage.redis import Keys
 from networkserver.config import NetworkServerConfig
 from networkserver.redisstore.dedup import RedisUplinkDeduplicator
+from networkserver.server import build
 from ttn.lorawan.v3 import end_device_pb2, messages_pb2, networkserver_pb2_grpc
 
 DEV_ADDR = "26011BDA"
@@ -53,7 +54,8 @@ class Cluster:
     peers: Peers
 
     def channel(self, index: int = 0) -> grpc.aio.Channel:
-        return grpc.aio.insecure_channel(f"127.0.0.1:{self.nss[index].grpc_port}")
+        """To replica ``index`` (modulo the replicas running)."""
+        return grpc.aio.insecure_channel(f"127.0.0.1:{self.nss[index % len(self.nss)].grpc_port}")
 
 
 @contextlib.asynccontextmanager
@@ -236,24 +238,52 @@ async def test_unacknowledged_ups_are_sent_again_on_the_next_link(cluster: Clust
         await _link_read(cluster, 1, timeout=0.5)
 
 
-async def test_an_uplink_whose_replica_died_is_taken_over() -> None:
+async def _left_by_a_killed_replica(cluster: Cluster, owner: str, f_cnt: int) -> None:
+    """What a replica leaves when it is killed after taking the copies of two gateways."""
+    redis = Redis.from_url(cluster.config.redis_url)
+    dead = RedisUplinkDeduplicator(redis, Keys(cluster.config.redis_prefix), owner=owner, lease_ms=1000)
+    raw = data_uplink(DEV_ADDR, f_cnt, payload=b"orphan")
+    for message in uplink_message(raw, ("gw-1", "gw-2")):
+        await dead.add(raw, message.SerializeToString(), cluster.config.ns_dedup_window_ms, 500)
+    await dead.collect_many([raw])
+    await redis.aclose()
+
+
+async def _delivered_once(cluster: Cluster, f_cnt: int, timeout: float) -> None:
+    (up,) = await _link_read(cluster, 1, timeout=timeout)
+    assert (up.uplink_message.f_cnt, up.uplink_message.frm_payload) == (f_cnt, b"orphan")
+    assert len(up.uplink_message.rx_metadata) == 2
+    assert (await _device(cluster)).session.last_f_cnt_up == f_cnt
+    recovered = sum(
+        ns.metrics.registry.get_sample_value("lorastack_ns_uplinks_recovered_total") or 0 for ns in cluster.nss
+    )
+    assert recovered == 1
+    with pytest.raises(TimeoutError):
+        await _link_read(cluster, 1, timeout=1.5)
+
+
+async def test_an_uplink_whose_replica_died_is_taken_over_after_its_lease() -> None:
     async with two_replicas(ns_uplink_lease_ms=1000) as cluster:
-        # A third replica opened the window, took the copies of two gateways and was killed.
-        redis = Redis.from_url(cluster.config.redis_url)
-        dead = RedisUplinkDeduplicator(redis, Keys(cluster.config.redis_prefix), lease_ms=1000)
-        raw = data_uplink(DEV_ADDR, 4, payload=b"orphan")
-        for message in uplink_message(raw, ("gw-1", "gw-2")):
-            await dead.add(raw, message.SerializeToString(), cluster.config.ns_dedup_window_ms, 500)
-        await dead.collect_many([raw])
-        await redis.aclose()
-        (up,) = await _link_read(cluster, 1, timeout=5.0)
-        assert (up.uplink_message.f_cnt, up.uplink_message.frm_payload) == (4, b"orphan")
-        assert len(up.uplink_message.rx_metadata) == 2
-        assert (await _device(cluster)).session.last_f_cnt_up == 4
-        recovered = sum(
-            ns.metrics.registry.get_sample_value("lorastack_ns_uplinks_recovered_total") or 0 for ns in cluster.nss
-        )
-        assert recovered == 1
-        # Taken over once: no second copy reaches the application.
+        await _left_by_a_killed_replica(cluster, "gone:3884", 4)
         with pytest.raises(TimeoutError):
-            await _link_read(cluster, 1, timeout=1.5)
+            await _link_read(cluster, 1, timeout=0.5)
+        await _delivered_once(cluster, 4, timeout=5.0)
+
+
+async def test_a_restarted_replica_finishes_its_uplinks_first() -> None:
+    async with fake_peers() as peers:
+        config = ns_config(new_tag(), peers.address, ns_replica_id="ns-0")
+        first = await build(config)
+        await first.start()
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{first.grpc_port}") as channel:
+                request = end_device_pb2.SetEndDeviceRequest(
+                    end_device=abp_device(), field_mask=field_mask_pb2.FieldMask(paths=ALL_PATHS)
+                )
+                await networkserver_pb2_grpc.NsEndDeviceRegistryStub(channel).Set(request, metadata=USER_MD)
+            await _left_by_a_killed_replica(Cluster([first], config, peers), "ns-0", 4)
+        finally:
+            await first.stop()
+        # The same replica started again: its uplink is handled at once, not after the 10 s lease.
+        async with running_ns([config]) as restarted:
+            await _delivered_once(Cluster(restarted, config, peers), 4, timeout=2.0)

@@ -87,6 +87,7 @@ class UplinkIngress:
         self._max_batch = max_batch
         self._gather = gather_ms / 1000
         self._recover_interval = recover_interval
+        self._resumed = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         # Bounds the Redis connections held at once: the pool refuses, rather than queues, past its size.
         self._slots = asyncio.Semaphore(concurrency)
@@ -97,6 +98,8 @@ class UplinkIngress:
 
     async def receive(self, uplink: messages_pb2.UplinkMessage) -> None:
         """Check, decode and deduplicate one received copy; processing continues in the background."""
+        if not self._resumed.is_set():
+            await self._resumed.wait()
         if uplink.HasField("crc_status") and not uplink.crc_status.value:
             await drop(self._bus, self._metrics, uplink, "crc_failed", [])
             return
@@ -173,6 +176,17 @@ class UplinkIngress:
         await self._handle([(raw, phy, copies) for (raw, phy), copies in zip(batch, all_copies, strict=True) if copies])
         self._metrics.hop_latency.labels(hop="ns_after_dedup").observe(time.perf_counter() - started)
 
+    async def resume(self) -> None:
+        """Before taking new uplinks, finish those this replica was killed with, so that a device's next
+        frame, retried by the GS meanwhile, does not overtake (and turn into a replay) its last one."""
+        try:
+            while taken := await self._dedup.take_own(self._max_batch):
+                await self._handle_taken(taken, "finishing the uplinks of this replica's previous run")
+        except Exception:
+            log.warning("the uplinks of this replica's previous run were not looked for", exc_info=True)
+        finally:
+            self._resumed.set()
+
     async def recover(self) -> None:
         """Take over, now and then, the frames of replicas that died before they were done with them."""
         while True:
@@ -182,20 +196,22 @@ class UplinkIngress:
             except Exception:
                 log.warning("looking for unfinished uplinks failed", exc_info=True)
                 continue
-            if not taken:
-                continue
-            frames: list[tuple[bytes, PHYPayload, list[bytes]]] = []
-            broken: list[bytes] = []
-            for copies in taken:
-                raw = messages_pb2.UplinkMessage.FromString(copies[0]).raw_payload
-                try:
-                    frames.append((raw, decode_phy_payload(raw), copies))
-                except (DecodeError, ValueError):
-                    broken.append(raw)
-            log.info("taking over unfinished uplinks", count=len(frames))
-            self._metrics.uplinks_recovered.inc(len(frames))
-            await self._done(broken)
-            await self._handle(frames)
+            if taken:
+                await self._handle_taken(taken, "taking over unfinished uplinks")
+
+    async def _handle_taken(self, taken: list[list[bytes]], what: str) -> None:
+        frames: list[tuple[bytes, PHYPayload, list[bytes]]] = []
+        broken: list[bytes] = []
+        for copies in taken:
+            raw = messages_pb2.UplinkMessage.FromString(copies[0]).raw_payload
+            try:
+                frames.append((raw, decode_phy_payload(raw), copies))
+            except (DecodeError, ValueError):
+                broken.append(raw)
+        log.info(what, count=len(frames))
+        self._metrics.uplinks_recovered.inc(len(frames))
+        await self._done(broken)
+        await self._handle(frames)
 
     async def _handle(self, frames: list[tuple[bytes, PHYPayload, list[bytes]]]) -> None:
         """Run the join and data pipelines on merged frames, then release them. A frame that failed is
