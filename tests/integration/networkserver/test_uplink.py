@@ -204,6 +204,13 @@ async def test_confirmed_uplink_is_acknowledged_with_rx2_fallback(cluster: Clust
     assert "ns.mac.link_check.request" in names
 
 
+async def test_a_lone_uplink_does_not_wait_for_the_gather_span() -> None:
+    async with two_replicas(ns_uplink_gather_ms=3000) as cluster:
+        await _send(cluster, uplink_message(data_uplink(DEV_ADDR, 1), ("gw-1",)))
+        # The 100 ms window closes and nothing is due behind it: no reason to wait 3 s for a batch.
+        assert len(await _link_read(cluster, 1, timeout=1.5)) == 1
+
+
 async def test_gsns_needs_the_cluster_key_and_metrics_are_scraped(cluster: Cluster) -> None:
     async with cluster.channel() as channel:
         with pytest.raises(grpc.aio.AioRpcError) as info:

@@ -143,9 +143,7 @@ class UplinkIngress:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            # The window is the same for every frame, so the list is in deadline order. Waiting a little
-            # past the first deadline lets the frames behind it make one batch (one round trip per step).
-            delay = self._due[0][0] + self._gather - loop.time()
+            delay = self._gather_until() - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
                 continue
@@ -158,6 +156,19 @@ class UplinkIngress:
             task = asyncio.create_task(self._run_batch(batch))
             self._tasks.add(task)
             task.add_done_callback(self._batch_done)
+
+    def _gather_until(self) -> float:
+        """When the next batch starts. The window is the same for every frame, so the list is in deadline
+        order; the batch waits, up to the gather span past the first deadline, for the frames already
+        known to close within that span. Under load they fill the span and share one round trip per step;
+        a frame with nobody close behind it goes as soon as its window closes."""
+        horizon = self._due[0][0] + self._gather
+        last = self._due[0][0]
+        for deadline, _, _ in self._due:
+            if deadline > horizon:
+                break
+            last = deadline
+        return last
 
     def _batch_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
